@@ -1,0 +1,3 @@
+module github.com/rmactor/rmactor
+
+go 1.26

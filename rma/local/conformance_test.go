@@ -1,0 +1,27 @@
+package local_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/rmactor/rmactor/rma/local"
+	"github.com/rmactor/rmactor/rma/rmatest"
+)
+
+// TestConformance runs the whole rma conformance suite in process.
+// RMACTOR_STRESS_MESSAGES scales the stress cases (default 1 M).
+func TestConformance(t *testing.T) {
+	cfg := rmatest.DefaultConfig()
+	if s := os.Getenv("RMACTOR_STRESS_MESSAGES"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("RMACTOR_STRESS_MESSAGES=%q: %v", s, err)
+		}
+		cfg.StressMessages = n
+	}
+	rmatest.Run(t, func(ctx context.Context, ranks int, fn rmatest.Program) error {
+		return local.Run(ctx, ranks, local.Program(fn))
+	}, cfg)
+}

@@ -1,0 +1,53 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// hub holds what the ranks of one Run share: the rendezvous points of
+// collective calls. A collective call is the k-th of its rank; the k-th calls
+// of all ranks meet in round k.
+type hub struct {
+	size  int
+	abort <-chan struct{} // closed when the run is over or failed
+	mu    sync.Mutex
+	round map[uint64]*round
+}
+
+type round struct {
+	values  []any
+	arrived int
+	done    chan struct{}
+}
+
+func newHub(size int, abort <-chan struct{}) *hub {
+	return &hub{size: size, abort: abort, round: map[uint64]*round{}}
+}
+
+// allGather contributes v as rank's value to collective round k and returns
+// every rank's value once all have arrived.
+func (h *hub) allGather(ctx context.Context, k uint64, rank int, v any) ([]any, error) {
+	h.mu.Lock()
+	r, ok := h.round[k]
+	if !ok {
+		r = &round{values: make([]any, h.size), done: make(chan struct{})}
+		h.round[k] = r
+	}
+	r.values[rank] = v
+	r.arrived++
+	if r.arrived == h.size {
+		delete(h.round, k)
+		close(r.done)
+	}
+	h.mu.Unlock()
+	select {
+	case <-r.done:
+		return r.values, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("rma/local: collective call %d on rank %d: %w", k, rank, ctx.Err())
+	case <-h.abort:
+		return nil, fmt.Errorf("rma/local: collective call %d on rank %d: %w", k, rank, errAborted)
+	}
+}

@@ -1,0 +1,70 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/rmactor/rmactor/rma"
+)
+
+// errAborted is returned by collective calls once another rank has failed.
+var errAborted = errors.New("another rank failed")
+
+// world is one rank's rma.World.
+type world struct {
+	hub      *hub
+	rank     int
+	maxBytes int
+	calls    atomic.Uint64 // collective calls made by this rank
+	closed   atomic.Bool
+}
+
+var _ rma.World = (*world)(nil)
+
+func (w *world) Rank() int { return w.rank }
+func (w *world) Size() int { return w.hub.size }
+
+func (w *world) collective(ctx context.Context, v any) ([]any, error) {
+	if w.closed.Load() {
+		return nil, rma.ErrClosed
+	}
+	return w.hub.allGather(ctx, w.calls.Add(1), w.rank, v)
+}
+
+// Barrier returns once every rank has entered it.
+func (w *world) Barrier(ctx context.Context) error {
+	_, err := w.collective(ctx, nil)
+	return err
+}
+
+// Allocate is collective: every rank brings its own zeroed segment and
+// receives a window over all of them.
+func (w *world) Allocate(ctx context.Context, size int) (rma.Window, error) {
+	if size < 0 {
+		return nil, fmt.Errorf("%w: window segment of %d bytes", rma.ErrInvalidArgument, size)
+	}
+	if size > w.maxBytes {
+		return nil, fmt.Errorf("%w: %d bytes on rank %d, limit %d (local.WithMaxWindowBytes)",
+			rma.ErrWindowTooLarge, size, w.rank, w.maxBytes)
+	}
+	seg := newSegment(size)
+	all, err := w.collective(ctx, seg)
+	if err != nil {
+		return nil, err
+	}
+	segs := make([]*segment, len(all))
+	for i, s := range all {
+		segs[i] = s.(*segment)
+	}
+	return &window{world: w, rank: w.rank, segs: segs}, nil
+}
+
+// Close releases this rank's world. Later calls return rma.ErrClosed.
+func (w *world) Close() error {
+	if !w.closed.CompareAndSwap(false, true) {
+		return rma.ErrClosed
+	}
+	return nil
+}

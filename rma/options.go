@@ -1,0 +1,80 @@
+package rma
+
+import (
+	"fmt"
+	"time"
+)
+
+// ChannelOption configures a Channel at creation or attachment.
+type ChannelOption func(*channelConfig) error
+
+type channelConfig struct {
+	claims      int64
+	claimsSet   bool
+	startTicket uint64
+	backoff     Backoff
+}
+
+func defaultChannelConfig() channelConfig {
+	return channelConfig{backoff: DefaultBackoff()}
+}
+
+func (c *channelConfig) apply(opts []ChannelOption) error {
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WithClaims opens the channel at creation with n claimed messages, so that
+// consumers can start taking at once with no start-up race. Only the owner's
+// value is used. Without it a channel is opened by its first Claim, and Take
+// waits until then.
+func WithClaims(n int) ChannelOption {
+	return func(c *channelConfig) error {
+		if n < 0 {
+			return fmt.Errorf("%w: WithClaims(%d)", ErrNegativeClaim, n)
+		}
+		c.claims, c.claimsSet = int64(n), true
+		return nil
+	}
+}
+
+// WithStartTicket starts the channel's 64-bit ticket counters at t instead
+// of 0. It exists to test counter wrap-around (for example t near 2^62);
+// applications have no reason to use it. Only the owner's value is used.
+func WithStartTicket(t uint64) ChannelOption {
+	return func(c *channelConfig) error {
+		c.startTicket = t
+		return nil
+	}
+}
+
+// WithBackoff sets how a blocked Put or Take waits between polls.
+func WithBackoff(b Backoff) ChannelOption {
+	return func(c *channelConfig) error {
+		if b.Spins < 0 || b.Yields < 0 || b.MinSleep < 0 || b.MaxSleep < b.MinSleep {
+			return fmt.Errorf("%w: backoff %+v", ErrInvalidArgument, b)
+		}
+		c.backoff = b
+		return nil
+	}
+}
+
+// Backoff is the wait policy of blocked operations: poll Spins times, then
+// yield the processor Yields times, then sleep from MinSleep doubling up to
+// MaxSleep between polls. Spinning alone collapses throughput when ranks
+// outnumber cores, so yields and sleeps are always part of the policy.
+type Backoff struct {
+	Spins    int
+	Yields   int
+	MinSleep time.Duration
+	MaxSleep time.Duration
+}
+
+// DefaultBackoff spins briefly, yields, then sleeps from 1µs up to 100µs.
+func DefaultBackoff() Backoff {
+	return Backoff{Spins: 32, Yields: 64, MinSleep: time.Microsecond, MaxSleep: 100 * time.Microsecond}
+}

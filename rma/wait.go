@@ -1,0 +1,66 @@
+package rma
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// waiter runs one blocked operation's back-off. It is not shared between
+// goroutines.
+type waiter struct {
+	policy Backoff
+	polls  int
+	sleep  time.Duration
+	timer  *time.Timer
+}
+
+func newWaiter(p Backoff) waiter { return waiter{policy: p} }
+
+// wait pauses before the next poll. It returns the context's error, wrapped
+// with op, once ctx is done.
+func (w *waiter) wait(ctx context.Context, op string) error {
+	done := ctx.Done()
+	select {
+	case <-done:
+		return fmt.Errorf("rma: %s: %w", op, ctx.Err())
+	default:
+	}
+	w.polls++
+	switch {
+	case w.polls <= w.policy.Spins:
+		return nil
+	case w.polls <= w.policy.Spins+w.policy.Yields:
+		runtime.Gosched()
+		return nil
+	}
+	if w.sleep < w.policy.MinSleep {
+		w.sleep = w.policy.MinSleep
+	}
+	if w.sleep <= 0 {
+		runtime.Gosched()
+		return nil
+	}
+	if w.timer == nil {
+		w.timer = time.NewTimer(w.sleep)
+	} else {
+		w.timer.Reset(w.sleep)
+	}
+	select {
+	case <-done:
+		w.timer.Stop()
+		return fmt.Errorf("rma: %s: %w", op, ctx.Err())
+	case <-w.timer.C:
+	}
+	if w.sleep *= 2; w.sleep > w.policy.MaxSleep {
+		w.sleep = w.policy.MaxSleep
+	}
+	return nil
+}
+
+func (w *waiter) stop() {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+}
