@@ -36,8 +36,11 @@ func (q *opQueue) submit(op func()) {
 	}
 }
 
+// drain runs queued operations, taking the whole backlog under one lock so
+// that a fast submitter and the drainer rarely contend.
 func (q *opQueue) drain() {
 	defer q.idle.Done()
+	var batch []func()
 	for {
 		q.mu.Lock()
 		if len(q.ops) == 0 {
@@ -45,12 +48,13 @@ func (q *opQueue) drain() {
 			q.mu.Unlock()
 			return
 		}
-		op := q.ops[0]
-		q.ops[0] = nil
-		q.ops = q.ops[1:]
+		batch, q.ops = q.ops, batch[:0]
 		q.mu.Unlock()
-		op()
-		q.pending.Add(-1)
+		for i, op := range batch {
+			op()
+			batch[i] = nil
+			q.pending.Add(-1)
+		}
 	}
 }
 
