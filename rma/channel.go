@@ -31,6 +31,7 @@ type Channel struct {
 	takes    opQueue
 	handle   Handle
 	isArena  bool
+	world    World // set for collective channels: Close is collective
 	release  func(ctx context.Context) error
 }
 
@@ -75,6 +76,7 @@ func NewChannel(ctx context.Context, w World, owner, capacity, msgSize int, opts
 	if err != nil {
 		return nil, err
 	}
+	c.world = w
 	c.release = win.Free
 	return c, nil
 }
@@ -314,6 +316,13 @@ func (c *Channel) Close(ctx context.Context) error {
 	}
 	c.puts.wait()
 	c.takes.wait()
+	if c.world != nil {
+		// Every rank has stopped using the channel once all reach here, so
+		// the owner's count of untaken messages is final.
+		if err := c.world.Barrier(ctx); err != nil {
+			return fmt.Errorf("rma: close: %w", err)
+		}
+	}
 	var untaken error
 	if c.ring.local != nil {
 		s, err := c.stats()
