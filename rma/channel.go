@@ -263,6 +263,9 @@ func (c *Channel) Claim(n int) error {
 	if n < 0 {
 		return fmt.Errorf("%w: Claim(%d)", ErrNegativeClaim, n)
 	}
+	if n > MaxClaim {
+		return fmt.Errorf("%w: Claim(%d) is over MaxClaim (%d)", ErrInvalidArgument, n, MaxClaim)
+	}
 	if c.closed.Load() {
 		return fmt.Errorf("rma: claim: %w", ErrClosed)
 	}

@@ -23,8 +23,8 @@ const (
 
 // AppendBinary appends the handle's fixed-size encoding to b.
 func (h Handle) AppendBinary(b []byte) ([]byte, error) {
-	if h.Rank < 0 || h.Offset < 0 || h.Capacity < 1 || h.MessageSize < 0 {
-		return b, fmt.Errorf("%w: cannot encode %+v", ErrBadHandle, h)
+	if err := h.validate(); err != nil {
+		return b, err
 	}
 	b = append(b, handleVersion)
 	for _, v := range [...]uint64{uint64(h.Rank), uint64(h.Offset), uint64(h.Capacity), uint64(h.MessageSize), h.Generation} {
@@ -47,12 +47,28 @@ func (h *Handle) UnmarshalBinary(b []byte) error {
 	for i := range f {
 		f[i] = binary.LittleEndian.Uint64(b[1+8*i:])
 	}
-	const maxField = 1 << 62
-	if f[0] > maxField || f[1] > maxField || f[2] < 1 || f[2] > maxField || f[3] > MaxMessageSize {
-		return fmt.Errorf("%w: fields out of range: rank %d offset %d capacity %d message size %d",
-			ErrBadHandle, f[0], f[1], f[2], f[3])
+	for _, v := range f[:4] {
+		if v > maxHandleField {
+			return fmt.Errorf("%w: field %d out of range", ErrBadHandle, v)
+		}
 	}
-	*h = Handle{Rank: int(f[0]), Offset: int(f[1]), Capacity: int(f[2]), MessageSize: int(f[3]), Generation: f[4]}
+	d := Handle{Rank: int(f[0]), Offset: int(f[1]), Capacity: int(f[2]), MessageSize: int(f[3]), Generation: f[4]}
+	if err := d.validate(); err != nil {
+		return err
+	}
+	*h = d
+	return nil
+}
+
+const maxHandleField = 1 << 62
+
+// validate is the one range check shared by encoding and decoding, so that
+// every handle that encodes also decodes.
+func (h Handle) validate() error {
+	if h.Rank < 0 || h.Rank > maxHandleField || h.Offset < 0 || h.Offset > maxHandleField ||
+		h.Capacity < 1 || h.Capacity > maxHandleField || h.MessageSize < 0 || h.MessageSize > MaxMessageSize {
+		return fmt.Errorf("%w: fields out of range: %+v", ErrBadHandle, h)
+	}
 	return nil
 }
 

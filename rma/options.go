@@ -5,6 +5,11 @@ import (
 	"time"
 )
 
+// MaxClaim bounds one claim (2^40 messages). Claims and tickets are compared
+// by signed 64-bit difference, so the claims outstanding at any time must stay
+// below 2^62; bounding each claim keeps honest programs far from that.
+const MaxClaim = 1 << 40
+
 // ChannelOption configures a Channel at creation or attachment.
 type ChannelOption func(*channelConfig) error
 
@@ -36,6 +41,9 @@ func WithClaims(n int) ChannelOption {
 	return func(c *channelConfig) error {
 		if n < 0 {
 			return fmt.Errorf("%w: WithClaims(%d)", ErrNegativeClaim, n)
+		}
+		if n > MaxClaim {
+			return fmt.Errorf("%w: WithClaims(%d) is over MaxClaim (%d)", ErrInvalidArgument, n, MaxClaim)
 		}
 		c.claims, c.claimsSet = int64(n), true
 		return nil

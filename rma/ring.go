@@ -25,7 +25,7 @@ import (
 //	base+256  slots        capacity × stride bytes
 //
 // Each slot is [seq uint64][length uint64][payload, message size rounded up
-// to 8]. The slot of ticket t is t mod capacity. Its seq word is 2t while the
+// to 8]. The slot of ticket t is (t - start) mod capacity. Its seq word is 2t while the
 // slot is free for ticket t, 2t+1 once ticket t's message is committed, and
 // 2(t+capacity) once that message was taken (free for the next round). The
 // doubling keeps "committed" and "free again" apart even with one slot.
@@ -101,12 +101,15 @@ func newRing(win Window, owner, base, capacity, msgSize int, isOwner bool) *ring
 	return r
 }
 
+// slotOff is the offset of ticket t's slot. Slots are indexed from the
+// start ticket, so the mapping stays continuous when tickets wrap past 2^64
+// whatever the capacity.
 func (r *ring) slotOff(t uint64) int {
-	var i uint64
+	i := t - r.start
 	if r.mask != 0 || r.capacity == 1 {
-		i = t & r.mask
+		i &= r.mask
 	} else {
-		i = t % r.capacity
+		i %= r.capacity
 	}
 	return r.base + offSlots + int(i)*r.stride
 }
@@ -123,6 +126,7 @@ func (r *ring) load(off int) (uint64, error) {
 // it yet; the magic word is written last.
 func (r *ring) init(start, gen uint64, claims int64, open bool) {
 	m := r.local
+	r.start = start
 	StoreLocal(m, r.base+hdrCapacity, r.capacity)
 	StoreLocal(m, r.base+hdrMsgSize, uint64(r.msgSize))
 	StoreLocal(m, r.base+hdrGen, gen)

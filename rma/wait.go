@@ -35,8 +35,8 @@ func (w *waiter) wait(ctx context.Context, op string) error {
 		runtime.Gosched()
 		return nil
 	}
-	if w.sleep < w.policy.MinSleep {
-		w.sleep = w.policy.MinSleep
+	if w.sleep == 0 {
+		w.sleep = max(w.policy.MinSleep, min(time.Microsecond, w.policy.MaxSleep))
 	}
 	if w.sleep <= 0 {
 		runtime.Gosched()

@@ -11,7 +11,7 @@ import (
 // of all ranks meet in round k.
 type hub struct {
 	size  int
-	abort <-chan struct{} // closed when the run is over or failed
+	abort <-chan struct{} // closed when a rank has failed
 	mu    sync.Mutex
 	round map[uint64]*round
 }
@@ -45,9 +45,14 @@ func (h *hub) allGather(ctx context.Context, k uint64, rank int, v any) ([]any, 
 	select {
 	case <-r.done:
 		return r.values, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("rma/local: collective call %d on rank %d: %w", k, rank, ctx.Err())
 	case <-h.abort:
 		return nil, fmt.Errorf("rma/local: collective call %d on rank %d: %w", k, rank, errAborted)
+	case <-ctx.Done():
+		select {
+		case <-h.abort: // the run's context ends because a rank failed
+			return nil, fmt.Errorf("rma/local: collective call %d on rank %d: %w", k, rank, errAborted)
+		default:
+			return nil, fmt.Errorf("rma/local: collective call %d on rank %d: %w", k, rank, ctx.Err())
+		}
 	}
 }

@@ -51,7 +51,8 @@ func Run(ctx context.Context, n int, fn Program, opts ...Option) error {
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	h := newHub(n, ctx.Done())
+	failed := make(chan struct{}) // closed when a rank fails
+	h := newHub(n, failed)
 	var (
 		wg    sync.WaitGroup
 		once  sync.Once
@@ -65,6 +66,7 @@ func Run(ctx context.Context, n int, fn Program, opts ...Option) error {
 			if err := runRank(ctx, w, fn); err != nil {
 				once.Do(func() {
 					first = &rma.RankError{Rank: rank, Err: err}
+					close(failed)
 					cancel(first)
 				})
 			}

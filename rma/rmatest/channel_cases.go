@@ -369,6 +369,9 @@ func badArguments(ctx context.Context, w rma.World) error {
 	if err := expectErr("Claim(-1)", ch.Claim(-1), rma.ErrNegativeClaim); err != nil {
 		return err
 	}
+	if err := expectErr("Claim(MaxClaim+1)", ch.Claim(rma.MaxClaim+1), rma.ErrInvalidArgument); err != nil {
+		return err
+	}
 	return ch.Close(ctx)
 }
 

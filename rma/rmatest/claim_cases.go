@@ -14,8 +14,9 @@ func claimCases() []testCase {
 		{name: "Claims/ClaimAfterDrainReopens", ranks: 2, min: 2, prog: func(Config) Program { return claimAfterDrain }},
 		{name: "Claims/TakeBeforeFirstClaimWaits", ranks: 4, min: 2, prog: func(Config) Program { return takeBeforeFirstClaim }},
 		{name: "Claims/ConcurrentClaimsAndTakesLoseNothing", ranks: 4, min: 2, prog: func(Config) Program { return concurrentClaimsAndTakes }},
-		{name: "Claims/CountersNear2To62", ranks: 2, min: 2, prog: func(Config) Program { return countersNear(1<<62 - 5) }},
-		{name: "Claims/CountersWrap2To64", ranks: 2, min: 2, prog: func(Config) Program { return countersNear(1<<64 - 1000) }},
+		{name: "Claims/CountersNear2To62", ranks: 2, min: 2, prog: func(Config) Program { return countersNear(1<<62-5, 4) }},
+		{name: "Claims/CountersWrap2To64", ranks: 2, min: 2, prog: func(Config) Program { return countersNear(1<<64-1000, 4) }},
+		{name: "Claims/CountersWrap2To64OddCapacity", ranks: 2, min: 2, prog: func(Config) Program { return countersNear(1<<64-1000, 3) }},
 		{name: "Claims/UntakenReportedAtClose", ranks: 2, min: 2, prog: func(Config) Program { return untakenAtClose }},
 	}
 }
@@ -252,12 +253,12 @@ func concurrentClaimsAndTakes(ctx context.Context, w rma.World) error {
 	return ch.Close(ctx)
 }
 
-// countersNear starts the tickets at start and runs many wraps of a 4-slot
+// countersNear starts the tickets at start and runs many wraps of a small
 // ring's index, crossing 2^64 when start is close to it.
-func countersNear(start uint64) Program {
+func countersNear(start uint64, capacity int) Program {
 	return func(ctx context.Context, w rma.World) error {
 		const n = 20000
-		ch, err := rma.NewChannel(ctx, w, 0, 4, 8, rma.WithClaims(n), rma.WithStartTicket(start))
+		ch, err := rma.NewChannel(ctx, w, 0, capacity, 8, rma.WithClaims(n), rma.WithStartTicket(start))
 		if err != nil {
 			return err
 		}
