@@ -67,6 +67,10 @@ func (a *Arena) NewChannel(capacity, msgSize int, opts ...ChannelOption) (*Chann
 	clear(local[off : off+n])
 	r := newRing(a.win, a.rank, off, capacity, msgSize, true)
 	r.init(cfg.startTicket, gen, cfg.claims, cfg.claimsSet)
+	if err := a.win.Sync(); err != nil {
+		a.release(off, n)
+		return nil, err
+	}
 	if err := r.verify(gen); err != nil {
 		a.release(off, n)
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
@@ -82,7 +86,7 @@ func (a *Arena) NewChannel(capacity, msgSize int, opts ...ChannelOption) (*Chann
 		StoreLocal(local, off+hdrMagic, 0)
 		StoreLocal(local, off+hdrGen, 0)
 		a.release(off, n)
-		return nil
+		return a.win.Sync()
 	}
 	return c, nil
 }

@@ -65,6 +65,9 @@ func NewChannel(ctx context.Context, w World, owner, capacity, msgSize int, opts
 	r := newRing(win, owner, 0, capacity, msgSize, isOwner)
 	if isOwner {
 		r.init(cfg.startTicket, 0, cfg.claims, cfg.claimsSet)
+		if err := win.Sync(); err != nil {
+			return nil, fmt.Errorf("rma: new channel: %w", err)
+		}
 	}
 	if err := w.Barrier(ctx); err != nil {
 		return nil, fmt.Errorf("rma: new channel: %w", err)

@@ -28,7 +28,7 @@ func unitCtx(t *testing.T) context.Context {
 // Programs of one rank use require (a failure ends the only rank); programs
 // of several ranks use assert and return errors, so that a failing rank
 // never leaves the others waiting in a collective call.
-func unitRun(t *testing.T, n int, fn local.Program) {
+func unitRun(t *testing.T, n int, fn rma.Program) {
 	t.Helper()
 	require.NoError(t, local.Run(unitCtx(t), n, fn))
 }

@@ -2,6 +2,9 @@ package rma
 
 import "context"
 
+// Program is an SPMD program: every rank of a world runs it.
+type Program func(ctx context.Context, w World) error
+
 // World is a group of ranks running the same program. Collective calls
 // (Barrier, Allocate and the calls built on them) must be made by every rank
 // in the same order.

@@ -22,6 +22,6 @@ func TestConformance(t *testing.T) {
 		cfg.StressMessages = n
 	}
 	rmatest.Run(t, func(ctx context.Context, ranks int, fn rmatest.Program) error {
-		return local.Run(ctx, ranks, local.Program(fn))
+		return local.Run(ctx, ranks, fn)
 	}, cfg)
 }

@@ -10,9 +10,6 @@ import (
 	"github.com/rmactor/rmactor/rma"
 )
 
-// Program is the SPMD function every rank runs.
-type Program func(ctx context.Context, w rma.World) error
-
 // Option configures Run.
 type Option func(*config) error
 
@@ -39,7 +36,7 @@ func WithMaxWindowBytes(n int) Option {
 // turned into that rank's error. Once a rank fails, the ctx given to the
 // other ranks is cancelled and their collective calls return, so a failing
 // rank never leaves the others hanging.
-func Run(ctx context.Context, n int, fn Program, opts ...Option) error {
+func Run(ctx context.Context, n int, fn rma.Program, opts ...Option) error {
 	cfg := config{maxWindowBytes: DefaultMaxWindowBytes}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
@@ -76,7 +73,7 @@ func Run(ctx context.Context, n int, fn Program, opts ...Option) error {
 	return first
 }
 
-func runRank(ctx context.Context, w *world, fn Program) (err error) {
+func runRank(ctx context.Context, w *world, fn rma.Program) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())

@@ -14,7 +14,7 @@ import (
 )
 
 // Program is what every rank of a case runs.
-type Program func(ctx context.Context, w rma.World) error
+type Program = rma.Program
 
 // Launcher runs fn on every rank of a world of the given number of ranks and
 // returns the first error. A backend whose world size is fixed by its
@@ -71,6 +71,10 @@ func Run(t *testing.T, launch Launcher, cfg Config) {
 	}
 }
 
-var errSkip = errors.New("rmatest: skipped")
+// ErrSkip is returned by every rank of a case the world is too small for. A
+// launcher that aborts the job on a rank's error must let it through.
+var ErrSkip = errors.New("rmatest: skipped: not enough ranks")
+
+var errSkip = ErrSkip
 
 func isSkip(err error) bool { return errors.Is(err, errSkip) }

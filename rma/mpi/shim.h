@@ -1,0 +1,194 @@
+// C helpers for rma/mpi. Each window operation and its completion (flush)
+// happen in one call, so one enqueue costs one crossing from Go. Every
+// function returns an MPI error code and, on failure, names the failing MPI
+// call through *call.
+#ifndef RMACTOR_SHIM_H
+#define RMACTOR_SHIM_H
+
+#include <mpi.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	RM_CALL_NONE = 0,
+	RM_CALL_INIT_THREAD,
+	RM_CALL_COMM_SET_ERRHANDLER,
+	RM_CALL_COMM_RANK,
+	RM_CALL_COMM_SIZE,
+	RM_CALL_IBARRIER,
+	RM_CALL_TEST,
+	RM_CALL_WIN_ALLOCATE,
+	RM_CALL_WIN_SET_ERRHANDLER,
+	RM_CALL_WIN_LOCK_ALL,
+	RM_CALL_WIN_GET_ATTR,
+	RM_CALL_ALLGATHER,
+	RM_CALL_FETCH_AND_OP,
+	RM_CALL_COMPARE_AND_SWAP,
+	RM_CALL_ACCUMULATE,
+	RM_CALL_PUT,
+	RM_CALL_GET,
+	RM_CALL_WIN_FLUSH,
+	RM_CALL_WIN_SYNC,
+	RM_CALL_IPROBE,
+	RM_CALL_WIN_UNLOCK_ALL,
+	RM_CALL_WIN_FREE,
+	RM_CALL_FINALIZE,
+	RM_CALL_INFO,
+};
+
+#define RM_CHECK(expr, which) do { int rc_ = (expr); if (rc_ != MPI_SUCCESS) { *call = (which); return rc_; } } while (0)
+
+static inline int rm_init(int *provided, int *rank, int *size, int *call) {
+	int initialized = 0;
+	MPI_Initialized(&initialized);
+	if (!initialized) {
+		RM_CHECK(MPI_Init_thread(NULL, NULL, MPI_THREAD_MULTIPLE, provided), RM_CALL_INIT_THREAD);
+	} else {
+		MPI_Query_thread(provided);
+	}
+	RM_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), RM_CALL_COMM_SET_ERRHANDLER);
+	RM_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, rank), RM_CALL_COMM_RANK);
+	RM_CHECK(MPI_Comm_size(MPI_COMM_WORLD, size), RM_CALL_COMM_SIZE);
+	return MPI_SUCCESS;
+}
+
+static inline int rm_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
+
+static inline int rm_finalize(int *call) {
+	RM_CHECK(MPI_Finalize(), RM_CALL_FINALIZE);
+	return MPI_SUCCESS;
+}
+
+static inline void rm_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
+
+static inline void rm_error_string(int code, char *buf, int *len) {
+	if (MPI_Error_string(code, buf, len) != MPI_SUCCESS) {
+		*len = 0;
+	}
+}
+
+// Barrier without blocking a thread: start it, then poll it from Go.
+static inline int rm_ibarrier(MPI_Request *req, int *call) {
+	RM_CHECK(MPI_Ibarrier(MPI_COMM_WORLD, req), RM_CALL_IBARRIER);
+	return MPI_SUCCESS;
+}
+
+static inline int rm_test(MPI_Request *req, int *done, int *call) {
+	RM_CHECK(MPI_Test(req, done, MPI_STATUS_IGNORE), RM_CALL_TEST);
+	return MPI_SUCCESS;
+}
+
+// Allocate a window, open a passive-target epoch to every rank for its whole
+// life, zero the local segment, and gather every rank's segment size.
+static inline int rm_win_allocate(int64_t size, MPI_Win *win, void **base, int64_t *sizes, int *unified, int *call) {
+	MPI_Info info;
+	RM_CHECK(MPI_Info_create(&info), RM_CALL_INFO);
+	// The default ordering, made explicit: same-origin accumulates to one
+	// target are applied in order (the ring's commit relies on it).
+	MPI_Info_set(info, "accumulate_ordering", "rar,raw,war,waw");
+	int rc = MPI_Win_allocate((MPI_Aint)size, 1, info, MPI_COMM_WORLD, base, win);
+	MPI_Info_free(&info);
+	if (rc != MPI_SUCCESS) { *call = RM_CALL_WIN_ALLOCATE; return rc; }
+	RM_CHECK(MPI_Win_set_errhandler(*win, MPI_ERRORS_RETURN), RM_CALL_WIN_SET_ERRHANDLER);
+	if (size > 0) {
+		memset(*base, 0, (size_t)size);
+	}
+	int *model = NULL, flag = 0;
+	RM_CHECK(MPI_Win_get_attr(*win, MPI_WIN_MODEL, &model, &flag), RM_CALL_WIN_GET_ATTR);
+	*unified = flag && model && *model == MPI_WIN_UNIFIED;
+	RM_CHECK(MPI_Win_lock_all(MPI_MODE_NOCHECK, *win), RM_CALL_WIN_LOCK_ALL);
+	RM_CHECK(MPI_Win_sync(*win), RM_CALL_WIN_SYNC);
+	// Also a barrier: no rank touches a segment before it is zeroed.
+	RM_CHECK(MPI_Allgather(&size, 1, MPI_INT64_T, sizes, 1, MPI_INT64_T, MPI_COMM_WORLD), RM_CALL_ALLGATHER);
+	return MPI_SUCCESS;
+}
+
+static inline int rm_win_free(MPI_Win *win, int *call) {
+	RM_CHECK(MPI_Win_unlock_all(*win), RM_CALL_WIN_UNLOCK_ALL);
+	RM_CHECK(MPI_Win_free(win), RM_CALL_WIN_FREE);
+	return MPI_SUCCESS;
+}
+
+static inline int rm_fetch_add(MPI_Win win, int target, int64_t off, uint64_t delta, uint64_t *old, int *call) {
+	RM_CHECK(MPI_Fetch_and_op(&delta, old, MPI_UINT64_T, target, (MPI_Aint)off, MPI_SUM, win), RM_CALL_FETCH_AND_OP);
+	RM_CHECK(MPI_Win_flush(target, win), RM_CALL_WIN_FLUSH);
+	return MPI_SUCCESS;
+}
+
+static inline int rm_cas(MPI_Win win, int target, int64_t off, uint64_t expect, uint64_t desired, uint64_t *prev, int *call) {
+	RM_CHECK(MPI_Compare_and_swap(&desired, &expect, prev, MPI_UINT64_T, target, (MPI_Aint)off, win), RM_CALL_COMPARE_AND_SWAP);
+	RM_CHECK(MPI_Win_flush(target, win), RM_CALL_WIN_FLUSH);
+	return MPI_SUCCESS;
+}
+
+static inline int rm_load(MPI_Win win, int target, int64_t off, uint64_t *value, int *call) {
+	RM_CHECK(MPI_Fetch_and_op(NULL, value, MPI_UINT64_T, target, (MPI_Aint)off, MPI_NO_OP, win), RM_CALL_FETCH_AND_OP);
+	RM_CHECK(MPI_Win_flush(target, win), RM_CALL_WIN_FLUSH);
+	return MPI_SUCCESS;
+}
+
+static inline int rm_store(MPI_Win win, int target, int64_t off, uint64_t value, int *call) {
+	RM_CHECK(MPI_Accumulate(&value, 1, MPI_UINT64_T, target, (MPI_Aint)off, 1, MPI_UINT64_T, MPI_REPLACE, win), RM_CALL_ACCUMULATE);
+	RM_CHECK(MPI_Win_flush(target, win), RM_CALL_WIN_FLUSH);
+	return MPI_SUCCESS;
+}
+
+static inline int rm_put(MPI_Win win, int target, int64_t off, const void *src, int64_t n, int *call) {
+	if (n > 0) {
+		RM_CHECK(MPI_Put(src, (int)n, MPI_BYTE, target, (MPI_Aint)off, (int)n, MPI_BYTE, win), RM_CALL_PUT);
+	}
+	RM_CHECK(MPI_Win_flush(target, win), RM_CALL_WIN_FLUSH);
+	return MPI_SUCCESS;
+}
+
+static inline int rm_get(MPI_Win win, int target, int64_t off, void *dst, int64_t n, int *call) {
+	if (n > 0) {
+		RM_CHECK(MPI_Get(dst, (int)n, MPI_BYTE, target, (MPI_Aint)off, (int)n, MPI_BYTE, win), RM_CALL_GET);
+	}
+	RM_CHECK(MPI_Win_flush(target, win), RM_CALL_WIN_FLUSH);
+	return MPI_SUCCESS;
+}
+
+// Commit: header word and payload, then the flag, as accumulates (which MPI
+// applies in order from one origin to one target), then one flush. The
+// payload goes through a staging buffer so that header and payload are one
+// contiguous operation.
+static inline int rm_publish(MPI_Win win, int target, int64_t off, uint64_t header,
+                             const void *payload, int64_t n, int64_t flag_off, uint64_t flag, int *call) {
+	unsigned char stack[512];
+	int64_t total = 8 + n;
+	unsigned char *buf = total <= (int64_t)sizeof stack ? stack : malloc((size_t)total);
+	if (buf == NULL) { *call = RM_CALL_ACCUMULATE; return MPI_ERR_NO_MEM; }
+	memcpy(buf, &header, 8);
+	if (n > 0) memcpy(buf + 8, payload, (size_t)n);
+	int rc = MPI_Accumulate(buf, (int)total, MPI_BYTE, target, (MPI_Aint)off, (int)total, MPI_BYTE, MPI_REPLACE, win);
+	if (rc == MPI_SUCCESS) {
+		rc = MPI_Accumulate(&flag, 1, MPI_UINT64_T, target, (MPI_Aint)flag_off, 1, MPI_UINT64_T, MPI_REPLACE, win);
+	}
+	if (rc != MPI_SUCCESS) {
+		if (buf != stack) free(buf);
+		*call = RM_CALL_ACCUMULATE;
+		return rc;
+	}
+	rc = MPI_Win_flush(target, win);
+	if (buf != stack) free(buf);
+	if (rc != MPI_SUCCESS) { *call = RM_CALL_WIN_FLUSH; return rc; }
+	return MPI_SUCCESS;
+}
+
+static inline int rm_flush(MPI_Win win, int target, int *call) {
+	RM_CHECK(MPI_Win_flush(target, win), RM_CALL_WIN_FLUSH);
+	return MPI_SUCCESS;
+}
+
+// Sync makes the local copy current and gives MPI a chance to progress
+// (osc/pt2pt and MPICH need the target to call into MPI).
+static inline int rm_sync(MPI_Win win, int *call) {
+	int flag = 0;
+	RM_CHECK(MPI_Win_sync(win), RM_CALL_WIN_SYNC);
+	RM_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE), RM_CALL_IPROBE);
+	return MPI_SUCCESS;
+}
+
+#endif

@@ -1,0 +1,219 @@
+//go:build mpi
+
+package mpi
+
+// #include "shim.h"
+import "C"
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/rmactor/rmactor/rma"
+)
+
+// World is this process's rank of the MPI job (MPI_COMM_WORLD). MPI can be
+// initialised once per process: Init returns the one World, and Close
+// finalises MPI.
+type World struct {
+	rank, size int
+	thread     chan func() // runs functions on the OS thread that called MPI_Init
+	closed     atomic.Bool
+	closeOnce  sync.Once
+	closeErr   error
+}
+
+var _ rma.World = (*World)(nil)
+
+// Init initialises MPI with MPI_THREAD_MULTIPLE on a dedicated, locked OS
+// thread (MPI_Finalize later runs on the same thread). Started by mpirun, the
+// world is the job; started directly, it is a single rank (MPI singleton).
+func Init() (*World, error) {
+	w := &World{thread: make(chan func())}
+	type result struct {
+		provided, rank, size C.int
+		err                  error
+	}
+	res := make(chan result)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with MPI
+		var r result
+		var call C.int
+		rc := C.rm_init(&r.provided, &r.rank, &r.size, &call)
+		r.err = mpiError(rc, call)
+		res <- r
+		for f := range w.thread {
+			f()
+		}
+	}()
+	r := <-res
+	if r.err != nil {
+		close(w.thread)
+		return nil, r.err
+	}
+	if r.provided < C.rm_thread_multiple() {
+		w.onThread(func() { var call C.int; C.rm_finalize(&call) })
+		close(w.thread)
+		return nil, fmt.Errorf("%w: the library provides thread level %d", ErrThreadLevel, int(r.provided))
+	}
+	w.rank, w.size = int(r.rank), int(r.size)
+	return w, nil
+}
+
+func (w *World) onThread(f func()) {
+	done := make(chan struct{})
+	w.thread <- func() { f(); close(done) }
+	<-done
+}
+
+// Rank is this process's rank in MPI_COMM_WORLD.
+func (w *World) Rank() int { return w.rank }
+
+// Size is the number of ranks in the job.
+func (w *World) Size() int { return w.size }
+
+// Barrier is MPI_Ibarrier polled with back-off, so it honours ctx and
+// gives MPI progress while it waits. A barrier abandoned because ctx ended
+// leaves the world unusable for further collective calls.
+func (w *World) Barrier(ctx context.Context) error {
+	if w.closed.Load() {
+		return fmt.Errorf("mpi: barrier: %w", rma.ErrClosed)
+	}
+	req := (*C.MPI_Request)(C.malloc(C.size_t(unsafe.Sizeof(C.MPI_Request(nil)))))
+	defer C.free(unsafe.Pointer(req))
+	var call C.int
+	if err := mpiError(C.rm_ibarrier(req, &call), call); err != nil {
+		return err
+	}
+	return poll(ctx, "barrier", func() (bool, error) {
+		var done C.int
+		err := mpiError(C.rm_test(req, &done, &call), call)
+		return done != 0, err
+	})
+}
+
+// poll calls test until it reports done, spinning briefly, then yielding,
+// then sleeping up to 50µs between calls.
+func poll(ctx context.Context, op string, test func() (bool, error)) error {
+	sleep := time.Microsecond
+	for i := 0; ; i++ {
+		done, err := test()
+		if err != nil || done {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("mpi: %s: %w", op, err)
+		}
+		switch {
+		case i < 64:
+		case i < 256:
+			runtime.Gosched()
+		default:
+			time.Sleep(sleep)
+			sleep = min(2*sleep, 50*time.Microsecond)
+		}
+	}
+}
+
+// Allocate is collective: a ctx-aware barrier first (so that no rank blocks
+// inside MPI_Win_allocate waiting for a rank that never comes), then
+// MPI_Win_allocate of size bytes on this rank.
+func (w *World) Allocate(ctx context.Context, size int) (rma.Window, error) {
+	if size < 0 {
+		return nil, fmt.Errorf("%w: window segment of %d bytes", rma.ErrInvalidArgument, size)
+	}
+	if err := w.Barrier(ctx); err != nil {
+		return nil, fmt.Errorf("mpi: allocate: %w", err)
+	}
+	sizes := make([]int64, w.size)
+	win := &window{world: w, rank: w.rank}
+	var (
+		base    unsafe.Pointer
+		unified C.int
+		call    C.int
+	)
+	rc := C.rm_win_allocate(C.int64_t(size), &win.win, &base, (*C.int64_t)(unsafe.Pointer(&sizes[0])), &unified, &call)
+	if err := mpiError(rc, call); err != nil {
+		return nil, err
+	}
+	win.sizes = make([]int, w.size)
+	for i, s := range sizes {
+		win.sizes[i] = int(s)
+	}
+	win.unified = unified != 0
+	if size > 0 {
+		win.local = unsafe.Slice((*byte)(base), size)
+	}
+	return win, nil
+}
+
+// Close finalises MPI. Later calls return rma.ErrClosed.
+func (w *World) Close() error {
+	if w.closed.Swap(true) {
+		return fmt.Errorf("mpi: close: %w", rma.ErrClosed)
+	}
+	w.closeOnce.Do(func() {
+		w.onThread(func() {
+			var call C.int
+			w.closeErr = mpiError(C.rm_finalize(&call), call)
+		})
+		close(w.thread)
+	})
+	return w.closeErr
+}
+
+// Abort ends the whole job with MPI_Abort: every rank exits with code.
+func (w *World) Abort(code int) {
+	C.rm_abort(C.int(code))
+	os.Exit(code) // not reached: MPI_Abort does not return
+}
+
+// Run runs fn on this rank. If fn fails or panics, it prints the error,
+// naming the rank, to stderr and aborts the whole job with exit code 1, so a
+// failing rank never leaves the others hanging.
+func (w *World) Run(ctx context.Context, fn rma.Program) {
+	if err := runGuarded(ctx, w, fn); err != nil {
+		w.Fail(err)
+	}
+}
+
+// Fail reports err as this rank's failure and aborts the job.
+func (w *World) Fail(err error) {
+	fmt.Fprintf(os.Stderr, "rmactor: %v\n", &rma.RankError{Rank: w.rank, Err: err})
+	w.Abort(1)
+}
+
+func runGuarded(ctx context.Context, w *World, fn rma.Program) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			buf := make([]byte, 16<<10)
+			buf = buf[:runtime.Stack(buf, false)]
+			err = fmt.Errorf("panic: %v\n%s", p, buf)
+		}
+	}()
+	return fn(ctx, w)
+}
+
+// RunGuarded runs fn on this rank and returns its error, a panic turned
+// into an error; it does not abort. Test launchers use it to let some
+// errors (a skipped case) through.
+func (w *World) RunGuarded(ctx context.Context, fn rma.Program) error {
+	return runGuarded(ctx, w, fn)
+}
+
+// Running reports whether this process was started by an MPI launcher
+// (mpirun, mpiexec, srun) rather than directly.
+func Running() bool {
+	for _, v := range []string{"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "PMI_RANK"} {
+		if os.Getenv(v) != "" {
+			return true
+		}
+	}
+	return false
+}
