@@ -25,3 +25,17 @@ func TestConformance(t *testing.T) {
 		return local.Run(ctx, ranks, fn)
 	}, cfg)
 }
+
+// TestConformanceFixedSizes runs the suite the way an MPI job does: every
+// case on the same number of ranks, whatever it asks for. Cases must adapt.
+func TestConformanceFixedSizes(t *testing.T) {
+	cfg := rmatest.DefaultConfig()
+	cfg.StressMessages = 1 << 14
+	for _, n := range []int{1, 2, 3, 4, 5} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			rmatest.Run(t, func(ctx context.Context, _ int, fn rmatest.Program) error {
+				return local.Run(ctx, n, fn)
+			}, cfg)
+		})
+	}
+}

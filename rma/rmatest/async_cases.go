@@ -177,7 +177,8 @@ func putAfterPutF(ctx context.Context, w rma.World) error {
 		if err := ch.Put(ctx, message(n, 8)); err != nil {
 			return err
 		}
-	} else {
+	}
+	if w.Rank() == 0 {
 		for i := range n + 1 {
 			m, err := ch.Take(ctx)
 			if err != nil {

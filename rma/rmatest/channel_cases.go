@@ -169,7 +169,8 @@ func shortAfterLong(ctx context.Context, w rma.World) error {
 		if err := ch.Put(ctx, []byte("ab")); err != nil {
 			return err
 		}
-	} else {
+	}
+	if w.Rank() == 1 {
 		long, err := ch.Take(ctx)
 		if err != nil {
 			return err
