@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,7 +35,14 @@ var _ rma.World = (*World)(nil)
 // Init initialises MPI with MPI_THREAD_MULTIPLE on a dedicated, locked OS
 // thread (MPI_Finalize later runs on the same thread). Started by mpirun, the
 // world is the job; started directly, it is a single rank (MPI singleton).
+//
+// Unless the user chose a one-sided component (mpirun --mca osc …, or
+// OMPI_MCA_osc), Init makes Open MPI choose among sm and ucx: the default
+// osc/rdma crashes in MPI_Compare_and_swap (open-mpi issues 9146, 11349).
 func Init() (*World, error) {
+	if err := chooseOSC(); err != nil {
+		return nil, err
+	}
 	w := &World{thread: make(chan func())}
 	type result struct {
 		provided, rank, size C.int
@@ -205,6 +213,22 @@ func runGuarded(ctx context.Context, w *World, fn rma.Program) (err error) {
 // errors (a skipped case) through.
 func (w *World) RunGuarded(ctx context.Context, fn rma.Program) error {
 	return runGuarded(ctx, w, fn)
+}
+
+// SafeOSC is the one-sided component list Init gives Open MPI when the user
+// chose none: shared memory on one node, UCX across nodes.
+const SafeOSC = "sm,ucx"
+
+func chooseOSC() error {
+	v, set := os.LookupEnv("OMPI_MCA_osc")
+	if !set {
+		return os.Setenv("OMPI_MCA_osc", SafeOSC)
+	}
+	if strings.Contains(v, "rdma") && !strings.HasPrefix(v, "^") {
+		fmt.Fprintf(os.Stderr, "rmactor: warning: OMPI_MCA_osc=%s: osc/rdma crashes in MPI_Compare_and_swap "+
+			"with Open MPI 4.1 (issues 9146, 11349); use --mca osc sm (one node) or ucx\n", v)
+	}
+	return nil
 }
 
 // Running reports whether this process was started by an MPI launcher
