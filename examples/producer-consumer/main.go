@@ -5,6 +5,12 @@
 // the total against a sequential computation.
 //
 //	go run ./examples/producer-consumer -ranks 4 -n 1000
+//
+// Built with -tags mpi it runs as an MPI job instead (the job's size
+// replaces -ranks):
+//
+//	go build -tags mpi -o producer-consumer ./examples/producer-consumer
+//	mpirun -n 4 ./producer-consumer -n 1000
 package main
 
 import (
@@ -16,8 +22,8 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/rmactor/rmactor/launch"
 	"github.com/rmactor/rmactor/rma"
-	"github.com/rmactor/rmactor/rma/local"
 )
 
 // Config is the example's parameters.
@@ -27,14 +33,14 @@ type Config struct {
 }
 
 func main() {
-	ranks := flag.Int("ranks", 4, "number of in-process ranks (at least 2)")
+	ranks := flag.Int("ranks", 4, "number of in-process ranks, at least 2 (under MPI the job's size)")
 	cfg := Config{}
 	flag.IntVar(&cfg.Records, "n", 1000, "number of records to produce")
 	flag.IntVar(&cfg.Buffer, "buffer", 16, "channel capacity in slots")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	err := local.Run(ctx, *ranks, func(ctx context.Context, w rma.World) error {
+	err := launch.Run(ctx, *ranks, func(ctx context.Context, w rma.World) error {
 		return Run(ctx, w, cfg, os.Stdout)
 	})
 	if err != nil {
