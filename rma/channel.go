@@ -72,8 +72,8 @@ func NewChannel(ctx context.Context, w World, owner, capacity, msgSize int, opts
 	if err := w.Barrier(ctx); err != nil {
 		return nil, fmt.Errorf("rma: new channel: %w", err)
 	}
-	if err := r.verify(0); err != nil {
-		return nil, fmt.Errorf("%w: new channel: %v", ErrMismatch, err)
+	if err := agree(ctx, w, r); err != nil {
+		return nil, errors.Join(err, win.Free(ctx))
 	}
 	c, err := newChannel(r, w.Rank(), cfg)
 	if err != nil {
@@ -82,6 +82,37 @@ func NewChannel(ctx context.Context, w World, owner, capacity, msgSize int, opts
 	c.world = w
 	c.release = win.Free
 	return c, nil
+}
+
+// agree checks on every rank that the ring the owner made has the shape this
+// rank asked for. A rank that disagrees counts itself in the owner's header;
+// after a barrier every rank reads the count, so all of them fail together
+// with ErrMismatch (and free the window) instead of one rank alone.
+func agree(ctx context.Context, w World, r *ring) error {
+	mine := r.verify(0)
+	if mine != nil {
+		// Best effort: with a different owner the word may be out of reach.
+		_, _ = r.win.FetchAdd(r.owner, r.base+hdrDisagree, 1)
+	}
+	if err := w.Barrier(ctx); err != nil {
+		return fmt.Errorf("rma: new channel: %w", err)
+	}
+	if mine != nil {
+		return fmt.Errorf("%w: new channel on rank %d: %v", ErrMismatch, w.Rank(), mine)
+	}
+	if r.local != nil {
+		if err := r.win.Sync(); err != nil {
+			return err
+		}
+	}
+	n, err := r.load(r.base + hdrDisagree)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("%w: new channel: %d rank(s) asked for another shape than rank %d", ErrMismatch, n, w.Rank())
+	}
+	return nil
 }
 
 func newChannel(r *ring, rank int, cfg channelConfig) (*Channel, error) {

@@ -19,6 +19,7 @@ import (
 //	base+24   generation   distinguishes reuses of the same arena span
 //	base+32   opened       1 once the first claim was made
 //	base+40   start        the first ticket (0 unless a test moved it)
+//	base+48   disagreed    ranks whose arguments differed at creation
 //	base+64   tail         next ticket to put      (own cache line)
 //	base+128  head         next ticket to take     (own cache line)
 //	base+192  limit        start ticket + sum of all claims (own cache line)
@@ -36,6 +37,7 @@ const (
 	hdrGen      = 24
 	hdrOpened   = 32
 	hdrStart    = 40
+	hdrDisagree = 48
 	offTail     = 64
 	offHead     = 128
 	offLimit    = 192

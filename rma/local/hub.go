@@ -42,17 +42,22 @@ func (h *hub) allGather(ctx context.Context, k uint64, rank int, v any) ([]any, 
 		close(r.done)
 	}
 	h.mu.Unlock()
+	// A round every rank reached succeeds, even if a rank failed or ctx
+	// ended meanwhile: completion is checked again on every wake-up.
+	select {
+	case <-r.done:
+	case <-h.abort:
+	case <-ctx.Done():
+	}
 	select {
 	case <-r.done:
 		return r.values, nil
-	case <-h.abort:
+	default:
+	}
+	select {
+	case <-h.abort: // also the reason ctx ends when a rank failed
 		return nil, fmt.Errorf("rma/local: collective call %d on rank %d: %w", k, rank, errAborted)
-	case <-ctx.Done():
-		select {
-		case <-h.abort: // the run's context ends because a rank failed
-			return nil, fmt.Errorf("rma/local: collective call %d on rank %d: %w", k, rank, errAborted)
-		default:
-			return nil, fmt.Errorf("rma/local: collective call %d on rank %d: %w", k, rank, ctx.Err())
-		}
+	default:
+		return nil, fmt.Errorf("rma/local: collective call %d on rank %d: %w", k, rank, ctx.Err())
 	}
 }

@@ -93,7 +93,7 @@ func (w *World) Barrier(ctx context.Context) error {
 	if w.closed.Load() {
 		return fmt.Errorf("mpi: barrier: %w", rma.ErrClosed)
 	}
-	req := (*C.MPI_Request)(C.malloc(C.size_t(unsafe.Sizeof(C.MPI_Request(nil)))))
+	req := (*C.MPI_Request)(C.malloc(C.sizeof_MPI_Request))
 	defer C.free(unsafe.Pointer(req))
 	var call C.int
 	if err := mpiError(C.rm_ibarrier(req, &call), call); err != nil {
