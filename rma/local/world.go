@@ -58,7 +58,7 @@ func (w *world) Allocate(ctx context.Context, size int) (rma.Window, error) {
 	for i, s := range all {
 		segs[i] = s.(*segment)
 	}
-	return &window{world: w, rank: w.rank, segs: segs}, nil
+	return newWindow(w, segs), nil
 }
 
 // Close releases this rank's world. Later calls return rma.ErrClosed.

@@ -53,6 +53,9 @@ var callNames = map[C.int]string{
 	C.RM_CALL_WIN_FREE:            "MPI_Win_free",
 	C.RM_CALL_FINALIZE:            "MPI_Finalize",
 	C.RM_CALL_INFO:                "MPI_Info_create",
+	C.RM_CALL_COMM_SPLIT_TYPE:     "MPI_Comm_split_type",
+	C.RM_CALL_WIN_ALLOCATE_SHARED: "MPI_Win_allocate_shared",
+	C.RM_CALL_WIN_SHARED_QUERY:    "MPI_Win_shared_query",
 }
 
 // mpiError turns a C helper's result into a Go error (nil on success).

@@ -24,6 +24,7 @@ import (
 // finalises MPI.
 type World struct {
 	rank, size int
+	shared     bool        // windows live in node shared memory (see Init)
 	thread     chan func() // runs functions on the OS thread that called MPI_Init
 	closed     atomic.Bool
 	closeOnce  sync.Once
@@ -35,6 +36,11 @@ var _ rma.World = (*World)(nil)
 // Init initialises MPI with MPI_THREAD_MULTIPLE on a dedicated, locked OS
 // thread (MPI_Finalize later runs on the same thread). Started by mpirun, the
 // world is the job; started directly, it is a single rank (MPI singleton).
+//
+// When every rank is on one node, windows are allocated in node shared
+// memory (MPI_Win_allocate_shared) and window operations are CPU atomics and
+// copies on it, with no MPI call; otherwise, or with RMACTOR_MPI_SHM=off, they
+// are MPI one-sided operations. SharedMemory tells which.
 //
 // Unless the user chose a one-sided component (mpirun --mca osc …, or
 // OMPI_MCA_osc), Init makes Open MPI choose among sm and ucx: the default
@@ -71,6 +77,11 @@ func Init() (*World, error) {
 		return nil, fmt.Errorf("%w: the library provides thread level %d", ErrThreadLevel, int(r.provided))
 	}
 	w.rank, w.size = int(r.rank), int(r.size)
+	var oneNode, call C.int
+	if err := mpiError(C.rm_one_node(&oneNode, &call), call); err != nil {
+		return nil, err
+	}
+	w.shared = oneNode != 0 && os.Getenv("RMACTOR_MPI_SHM") != "off"
 	return w, nil
 }
 
@@ -79,6 +90,10 @@ func (w *World) onThread(f func()) {
 	w.thread <- func() { f(); close(done) }
 	<-done
 }
+
+// SharedMemory reports whether this world's windows live in node shared
+// memory, accessed without MPI calls.
+func (w *World) SharedMemory() bool { return w.shared }
 
 // Rank is this process's rank in MPI_COMM_WORLD.
 func (w *World) Rank() int { return w.rank }
@@ -138,6 +153,9 @@ func (w *World) Allocate(ctx context.Context, size int) (rma.Window, error) {
 	}
 	if err := w.Barrier(ctx); err != nil {
 		return nil, fmt.Errorf("mpi: allocate: %w", err)
+	}
+	if w.shared {
+		return w.allocateShared(size)
 	}
 	sizes := make([]int64, w.size)
 	win := &window{world: w, rank: w.rank}

@@ -1,0 +1,140 @@
+// Package shm implements rma.Window's data operations on segments that are
+// all mapped into this process: Go memory for the in-process backend, MPI
+// shared memory (MPI_Win_allocate_shared) for the MPI backend on one node.
+// Atomics are sync/atomic on the segment words, which is also atomic across
+// processes sharing the memory; Put, Get and Publish copy bytes, and Publish
+// stores its flag atomically after the copy.
+package shm
+
+import (
+	"fmt"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/rmactor/rmactor/rma"
+)
+
+// Segments is one window's segments, indexed by rank, with the checks every
+// operation makes before touching memory.
+type Segments struct {
+	// Segs holds every rank's segment; Segs[r] may be empty.
+	Segs [][]byte
+	// Prefix starts error messages ("rma/local", "mpi").
+	Prefix string
+	// Closed reports whether an access to target is use after close.
+	Closed func(target int) bool
+}
+
+// Region validates an access of n bytes at offset of target's segment and
+// returns those bytes.
+func (s *Segments) Region(op string, target, offset, n int, atomicWord bool) ([]byte, error) {
+	if target < 0 || target >= len(s.Segs) {
+		return nil, fmt.Errorf("%s: %s: %w: target %d of %d ranks", s.Prefix, op, rma.ErrInvalidRank, target, len(s.Segs))
+	}
+	if s.Closed(target) {
+		return nil, fmt.Errorf("%s: %s: %w", s.Prefix, op, rma.ErrClosed)
+	}
+	seg := s.Segs[target]
+	if offset < 0 || n < 0 || offset > len(seg)-n {
+		return nil, fmt.Errorf("%s: %s: %w: %d bytes at offset %d of rank %d's %d-byte segment",
+			s.Prefix, op, rma.ErrOutOfBounds, n, offset, target, len(seg))
+	}
+	if atomicWord && offset%8 != 0 {
+		return nil, fmt.Errorf("%s: %s: %w: offset %d", s.Prefix, op, rma.ErrMisaligned, offset)
+	}
+	return seg[offset : offset+n], nil
+}
+
+func (s *Segments) word(op string, target, offset int) (*uint64, error) {
+	b, err := s.Region(op, target, offset, 8, true)
+	if err != nil {
+		return nil, err
+	}
+	return (*uint64)(unsafe.Pointer(&b[0])), nil
+}
+
+// FetchAdd adds delta to the word and returns its old value.
+func (s *Segments) FetchAdd(target, offset int, delta uint64) (uint64, error) {
+	p, err := s.word("fetch-add", target, offset)
+	if err != nil {
+		return 0, err
+	}
+	return atomic.AddUint64(p, delta) - delta, nil
+}
+
+// CompareAndSwap swaps old for new and returns the previous value.
+func (s *Segments) CompareAndSwap(target, offset int, old, new uint64) (uint64, error) {
+	p, err := s.word("compare-and-swap", target, offset)
+	if err != nil {
+		return 0, err
+	}
+	for {
+		if atomic.CompareAndSwapUint64(p, old, new) {
+			return old, nil
+		}
+		if cur := atomic.LoadUint64(p); cur != old {
+			return cur, nil
+		}
+	}
+}
+
+// Load atomically reads the word.
+func (s *Segments) Load(target, offset int) (uint64, error) {
+	p, err := s.word("load", target, offset)
+	if err != nil {
+		return 0, err
+	}
+	return atomic.LoadUint64(p), nil
+}
+
+// Store atomically writes the word.
+func (s *Segments) Store(target, offset int, value uint64) error {
+	p, err := s.word("store", target, offset)
+	if err != nil {
+		return err
+	}
+	atomic.StoreUint64(p, value)
+	return nil
+}
+
+// Put copies src into the segment.
+func (s *Segments) Put(target, offset int, src []byte) error {
+	b, err := s.Region("put", target, offset, len(src), false)
+	if err != nil {
+		return err
+	}
+	copy(b, src)
+	return nil
+}
+
+// Get copies from the segment into dst.
+func (s *Segments) Get(target, offset int, dst []byte) error {
+	b, err := s.Region("get", target, offset, len(dst), false)
+	if err != nil {
+		return err
+	}
+	copy(dst, b)
+	return nil
+}
+
+// Publish writes header and payload, then atomically stores flag.
+func (s *Segments) Publish(target, offset int, header uint64, payload []byte, flagOffset int, flag uint64) error {
+	b, err := s.Region("publish", target, offset, 8+len(payload), true)
+	if err != nil {
+		return err
+	}
+	f, err := s.word("publish", target, flagOffset)
+	if err != nil {
+		return err
+	}
+	*(*uint64)(unsafe.Pointer(&b[0])) = header
+	copy(b[8:], payload)
+	atomic.StoreUint64(f, flag)
+	return nil
+}
+
+// Flush checks target; every operation is already complete.
+func (s *Segments) Flush(target int) error {
+	_, err := s.Region("flush", target, 0, 0, false)
+	return err
+}

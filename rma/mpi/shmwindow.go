@@ -1,0 +1,82 @@
+//go:build mpi
+
+package mpi
+
+// #include "shim.h"
+import "C"
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/rmactor/rmactor/rma"
+	"github.com/rmactor/rmactor/rma/internal/shm"
+)
+
+// shmWindow is a window in node shared memory: every rank's segment is mapped
+// into this process, so the data operations are shm's CPU atomics and copies,
+// exactly as in the in-process backend. Only allocation, Sync and Free call
+// MPI.
+type shmWindow struct {
+	*shm.Segments
+	world *World
+	win   C.MPI_Win
+	local []byte
+	freed atomic.Bool
+}
+
+var _ rma.Window = (*shmWindow)(nil)
+
+func (w *World) allocateShared(size int) (rma.Window, error) {
+	sizes := make([]int64, w.size)
+	bases := (*[1 << 20]unsafe.Pointer)(C.malloc(C.size_t(w.size) * C.size_t(unsafe.Sizeof(unsafe.Pointer(nil)))))[:w.size:w.size]
+	defer C.free(unsafe.Pointer(&bases[0]))
+	win := &shmWindow{world: w}
+	var (
+		base unsafe.Pointer
+		call C.int
+	)
+	rc := C.rm_win_allocate_shared(C.int64_t(size), &win.win, &base,
+		(*C.int64_t)(unsafe.Pointer(&sizes[0])), &bases[0], &call)
+	if err := mpiError(rc, call); err != nil {
+		return nil, err
+	}
+	segs := make([][]byte, w.size)
+	for r := range segs {
+		if sizes[r] > 0 && bases[r] != nil {
+			segs[r] = unsafe.Slice((*byte)(bases[r]), sizes[r])
+		}
+	}
+	win.local = segs[w.rank]
+	win.Segments = &shm.Segments{Segs: segs, Prefix: "mpi", Closed: func(int) bool {
+		return win.freed.Load() || w.closed.Load()
+	}}
+	return win, nil
+}
+
+// Sync is MPI_Win_sync plus MPI_Iprobe, as for RMA windows.
+func (w *shmWindow) Sync() error {
+	if w.freed.Load() || w.world.closed.Load() {
+		return fmt.Errorf("mpi: sync: %w", rma.ErrClosed)
+	}
+	var call C.int
+	return mpiError(C.rm_sync(w.win, &call), call)
+}
+
+func (w *shmWindow) Local() []byte { return w.local }
+
+// Free is collective: a ctx-aware barrier, then MPI_Win_free.
+func (w *shmWindow) Free(ctx context.Context) error {
+	if !w.freed.CompareAndSwap(false, true) {
+		return fmt.Errorf("mpi: free: %w", rma.ErrClosed)
+	}
+	if err := w.world.Barrier(ctx); err != nil {
+		return fmt.Errorf("mpi: free: %w", err)
+	}
+	var call C.int
+	err := mpiError(C.rm_win_free(&w.win, &call), call)
+	w.local = nil
+	return err
+}
