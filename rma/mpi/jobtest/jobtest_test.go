@@ -28,7 +28,11 @@ func mpirunArgs(n int, prog string, args ...string) []string {
 // seconds with a non-zero exit code, and for an error or a panic the output
 // names rank 1.
 func TestFailingRankEndsJob(t *testing.T) {
-	if _, err := exec.LookPath("mpirun"); err != nil {
+	launcher := "mpirun.openmpi" // mpirun may point at another MPI
+	if _, err := exec.LookPath(launcher); err != nil {
+		launcher = "mpirun"
+	}
+	if _, err := exec.LookPath(launcher); err != nil {
 		t.Skip("mpirun not installed")
 	}
 	bin := filepath.Join(t.TempDir(), "failjob")
@@ -42,7 +46,7 @@ func TestFailingRankEndsJob(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 				defer cancel()
 				start := time.Now()
-				cmd := exec.CommandContext(ctx, "mpirun", mpirunArgs(n, bin, "-mode", mode, "-rank", "1")...)
+				cmd := exec.CommandContext(ctx, launcher, mpirunArgs(n, bin, "-mode", mode, "-rank", "1")...)
 				out, err := cmd.CombinedOutput()
 				elapsed := time.Since(start)
 				require.Error(t, err, "job must fail: %s", out)
