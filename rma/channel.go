@@ -100,7 +100,7 @@ func agree(ctx context.Context, w World, r *ring) error {
 	if mine != nil {
 		return fmt.Errorf("%w: new channel on rank %d: %v", ErrMismatch, w.Rank(), mine)
 	}
-	if r.local != nil {
+	if r.owned {
 		if err := r.win.Sync(); err != nil {
 			return err
 		}
@@ -244,7 +244,7 @@ func (c *Channel) takeWait(ctx context.Context, dst []byte) ([]byte, error) {
 		if err := w.wait(ctx, "take"); err != nil {
 			return dst, err
 		}
-		if c.ring.local != nil {
+		if c.ring.owned {
 			if err := c.ring.win.Sync(); err != nil {
 				return dst, fmt.Errorf("rma: take: %w", err)
 			}
@@ -361,7 +361,7 @@ func (c *Channel) Close(ctx context.Context) error {
 		}
 	}
 	var untaken error
-	if c.ring.local != nil {
+	if c.ring.owned {
 		s, err := c.stats()
 		switch {
 		case err != nil:

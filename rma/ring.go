@@ -85,7 +85,9 @@ type ring struct {
 	msgSize  int
 	stride   int
 	start    uint64      // the first ticket, read from the header
-	local    []byte      // the owner's segment; nil on other ranks
+	local    []byte      // the owner's segment, for reads; nil elsewhere and under a separate memory model
+	initMem  []byte      // the owner's segment, for init; nil on other ranks
+	owned    bool        // this rank owns the ring
 	opened   atomic.Bool // this rank has seen the ring opened
 }
 
@@ -98,7 +100,12 @@ func newRing(win Window, owner, base, capacity, msgSize int, isOwner bool) *ring
 		r.mask = uint64(capacity) - 1
 	}
 	if isOwner {
-		r.local = win.Local()
+		r.owned = true
+		r.initMem = win.Local()
+		r.local = r.initMem
+		if sm, ok := win.(SeparateMemory); ok && sm.SeparateMemory() {
+			r.local = nil // read through window operations, never a stale copy
+		}
 	}
 	return r
 }
@@ -127,7 +134,7 @@ func (r *ring) load(off int) (uint64, error) {
 // init writes a fresh ring into the owner's memory. No other rank may reach
 // it yet; the magic word is written last.
 func (r *ring) init(start, gen uint64, claims int64, open bool) {
-	m := r.local
+	m := r.initMem
 	r.start = start
 	StoreLocal(m, r.base+hdrCapacity, r.capacity)
 	StoreLocal(m, r.base+hdrMsgSize, uint64(r.msgSize))

@@ -689,3 +689,39 @@ func TestRingWindowErrors(t *testing.T) {
 	_, err = newChannel(tr.peer, 0, defaultChannelConfig())
 	require.True(t, errors.Is(err, ErrClosed))
 }
+
+// separateWindow is a memWindow that declares MPI's separate memory model.
+type separateWindow struct{ *memWindow }
+
+func (w *separateWindow) SeparateMemory() bool { return true }
+
+// TestRingSeparateMemoryReadsThroughWindow: under a separate memory model the
+// owner must not serve reads from its local view. The claim limit is raised
+// by another rank through the window; the owner's take must see it.
+func TestRingSeparateMemoryReadsThroughWindow(t *testing.T) {
+	const capacity, msgSize = 4, 8
+	size, err := ringBytes(capacity, msgSize)
+	require.NoError(t, err)
+	win := &separateWindow{memWindow: newMemWindow(size)}
+	owner := newRing(win, 0, 0, capacity, msgSize, true)
+	require.Nil(t, owner.local, "owner must not read its local view under a separate model")
+	require.True(t, owner.owned)
+	owner.init(0, 1, 0, true)
+	require.NoError(t, owner.verify(1))
+	peer := newRing(win, 0, 0, capacity, msgSize, false)
+	require.NoError(t, peer.verify(1))
+
+	var hint atomic.Uint64
+	ok, err := peer.tryPut(&hint, []byte("separate"))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.NoError(t, peer.claim(1))
+
+	got, st, err := owner.tryTake(nil)
+	require.NoError(t, err)
+	require.Equal(t, took, st)
+	require.Equal(t, "separate", string(got))
+	_, st, err = owner.tryTake(nil)
+	require.NoError(t, err)
+	require.Equal(t, noMore, st)
+}

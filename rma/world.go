@@ -23,6 +23,14 @@ type World interface {
 	Close() error
 }
 
+// SeparateMemory is implemented by windows whose owner view (Local) is not
+// kept coherent with other ranks' updates (MPI's separate memory model). A
+// channel owner then reads its ring through window operations on its own
+// rank instead of LoadLocal.
+type SeparateMemory interface {
+	SeparateMemory() bool
+}
+
 // Window is one rank's handle on a collectively allocated window. Target is a
 // rank; offsets are bytes from the start of the target's segment. Atomic
 // operations work on 8-byte words at 8-byte aligned offsets and are atomic

@@ -25,7 +25,10 @@ type window struct {
 	freed   atomic.Bool
 }
 
-var _ rma.Window = (*window)(nil)
+var (
+	_ rma.Window         = (*window)(nil)
+	_ rma.SeparateMemory = (*window)(nil)
+)
 
 // check validates an access of n bytes at offset of target's segment before
 // anything reaches MPI: MPI would crash or corrupt memory instead of failing.
@@ -135,6 +138,10 @@ func (w *window) Sync() error {
 }
 
 func (w *window) Local() []byte { return w.local }
+
+// SeparateMemory reports MPI's separate memory model (MPI_WIN_MODEL is not
+// MPI_WIN_UNIFIED): channel owners then read their rings through MPI calls.
+func (w *window) SeparateMemory() bool { return !w.unified }
 
 // Free is collective: a ctx-aware barrier, then MPI_Win_unlock_all and
 // MPI_Win_free.
