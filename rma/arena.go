@@ -3,6 +3,7 @@ package rma
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 )
@@ -12,12 +13,13 @@ import (
 // of its own segment and hands out its Handle; other ranks Attach to it.
 // Actor mailboxes are made this way.
 type Arena struct {
-	win  Window
-	rank int
-	size int
-	mu   sync.Mutex
-	free []span // sorted by offset, coalesced
-	gen  uint64
+	win    Window
+	rank   int
+	size   int
+	mu     sync.Mutex
+	free   []span // sorted by offset, coalesced
+	gen    uint64
+	closed bool
 }
 
 type span struct{ off, n int }
@@ -44,7 +46,13 @@ func NewArena(ctx context.Context, w World, bytesPerRank int) (*Arena, error) {
 // ChannelBytes is how many arena bytes a channel of this shape takes.
 func ChannelBytes(capacity, msgSize int) (int, error) {
 	n, err := ringBytes(capacity, msgSize)
-	return (n + arenaAlign - 1) &^ (arenaAlign - 1), err
+	if err != nil {
+		return 0, err
+	}
+	if n > math.MaxInt-(arenaAlign-1) {
+		return 0, fmt.Errorf("%w: capacity %d × message size %d overflows", ErrInvalidArgument, capacity, msgSize)
+	}
+	return (n + arenaAlign - 1) &^ (arenaAlign - 1), nil
 }
 
 // NewChannel creates a channel owned by this rank inside its arena segment.
@@ -73,7 +81,7 @@ func (a *Arena) NewChannel(capacity, msgSize int, opts ...ChannelOption) (*Chann
 	}
 	if err := r.verify(gen); err != nil {
 		a.release(off, n)
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	c, err := newChannel(r, a.rank, cfg)
 	if err != nil {
@@ -102,20 +110,23 @@ func (a *Arena) Attach(h Handle, opts ...ChannelOption) (*Channel, error) {
 	if h.Offset < 0 || h.Offset%arenaAlign != 0 {
 		return nil, fmt.Errorf("%w: offset %d is not a channel boundary", ErrBadHandle, h.Offset)
 	}
+	if a.isClosed() {
+		return nil, fmt.Errorf("rma: attach: %w", ErrClosed)
+	}
 	n, err := ringBytes(h.Capacity, h.MessageSize)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadHandle, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadHandle, err)
 	}
 	if h.Rank == a.rank && h.Offset > a.size-n {
 		return nil, fmt.Errorf("%w: %+v lies outside this rank's %d-byte arena", ErrBadHandle, h, a.size)
 	}
 	r := newRing(a.win, h.Rank, h.Offset, h.Capacity, h.MessageSize, h.Rank == a.rank)
 	if err := r.verify(h.Generation); err != nil {
-		return nil, fmt.Errorf("%w: %+v: %v", ErrBadHandle, h, err)
+		return nil, fmt.Errorf("%w: %+v: %w", ErrBadHandle, h, err)
 	}
 	c, err := newChannel(r, a.rank, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadHandle, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadHandle, err)
 	}
 	c.isArena = true
 	c.handle = h
@@ -134,12 +145,33 @@ func (a *Arena) Free() int {
 }
 
 // Close frees the arena's window; it is collective. Channels in it must be
-// closed first.
-func (a *Arena) Close(ctx context.Context) error { return a.win.Free(ctx) }
+// closed first. Later NewChannel and Attach calls return ErrClosed.
+func (a *Arena) Close(ctx context.Context) error {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return fmt.Errorf("rma: arena close: %w", ErrClosed)
+	}
+	a.closed = true
+	a.mu.Unlock()
+	return a.win.Free(ctx)
+}
+
+func (a *Arena) isClosed() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.closed
+}
 
 func (a *Arena) alloc(n int) (off int, gen uint64, err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.closed {
+		return 0, 0, fmt.Errorf("rma: arena: %w", ErrClosed)
+	}
+	if n <= 0 {
+		return 0, 0, fmt.Errorf("%w: span of %d bytes", ErrInvalidArgument, n)
+	}
 	largest := 0
 	for i, s := range a.free {
 		largest = max(largest, s.n)

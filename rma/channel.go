@@ -75,6 +75,9 @@ func NewChannel(ctx context.Context, w World, owner, capacity, msgSize int, opts
 	if err := agree(ctx, w, r); err != nil {
 		return nil, errors.Join(err, win.Free(ctx))
 	}
+	if err := w.Barrier(ctx); err != nil { // everyone has read joined before it is reused
+		return nil, fmt.Errorf("rma: new channel: %w", err)
+	}
 	c, err := newChannel(r, w.Rank(), cfg)
 	if err != nil {
 		return nil, err
@@ -93,6 +96,8 @@ func agree(ctx context.Context, w World, r *ring) error {
 	if mine != nil {
 		// Best effort: with a different owner the word may be out of reach.
 		_, _ = r.win.FetchAdd(r.owner, r.base+hdrDisagree, 1)
+	} else if _, err := r.win.FetchAdd(r.owner, r.base+hdrJoined, 1); err != nil {
+		mine = err
 	}
 	if err := w.Barrier(ctx); err != nil {
 		return fmt.Errorf("rma: new channel: %w", err)
@@ -111,6 +116,14 @@ func agree(ctx context.Context, w World, r *ring) error {
 	}
 	if n > 0 {
 		return fmt.Errorf("%w: new channel: %d rank(s) asked for another shape than rank %d", ErrMismatch, n, w.Rank())
+	}
+	// Every rank must have named the same owner.
+	joined, err := r.load(r.base + hdrJoined)
+	if err != nil {
+		return err
+	}
+	if joined != uint64(w.Size()) {
+		return fmt.Errorf("%w: new channel: %d of %d ranks named rank %d as owner", ErrMismatch, joined, w.Size(), r.owner)
 	}
 	return nil
 }
@@ -362,6 +375,9 @@ func (c *Channel) Close(ctx context.Context) error {
 	}
 	var untaken error
 	if c.ring.owned {
+		if err := c.ring.win.Sync(); err != nil {
+			untaken = err
+		}
 		s, err := c.stats()
 		switch {
 		case err != nil:

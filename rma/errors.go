@@ -6,7 +6,8 @@ import (
 )
 
 // Sentinel errors. Every error returned by this package and its backends wraps
-// one of these (or a context error), so callers can test with errors.Is.
+// one of these, a context error, or a backend's own sentinel (mpi.ErrMPI for
+// a failed MPI call), so callers can test with errors.Is.
 var (
 	// ErrNoMore is returned by Take when every claimed message has been
 	// taken: the Go form of mpi-channels' None. A later Claim re-opens the
@@ -42,6 +43,9 @@ var (
 	ErrUntaken = errors.New("rma: channel closed with messages never taken")
 	// ErrWindowTooLarge reports a window allocation over the backend's limit.
 	ErrWindowTooLarge = errors.New("rma: window allocation over the backend's limit")
+	// ErrAborted is returned by collective calls that cannot complete
+	// because another rank has failed.
+	ErrAborted = errors.New("rma: another rank failed")
 	// ErrPending is returned by Future.Err while the future is not done.
 	ErrPending = errors.New("rma: future not done")
 )

@@ -20,6 +20,7 @@ import (
 //	base+32   opened       1 once the first claim was made
 //	base+40   start        the first ticket (0 unless a test moved it)
 //	base+48   disagreed    ranks whose arguments differed at creation
+//	base+56   joined       ranks that created the channel with this owner
 //	base+64   tail         next ticket to put      (own cache line)
 //	base+128  head         next ticket to take     (own cache line)
 //	base+192  limit        start ticket + sum of all claims (own cache line)
@@ -38,6 +39,7 @@ const (
 	hdrOpened   = 32
 	hdrStart    = 40
 	hdrDisagree = 48
+	hdrJoined   = 56
 	offTail     = 64
 	offHead     = 128
 	offLimit    = 192
@@ -327,10 +329,22 @@ func (r *ring) read(slot int, dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
+// maxOutstanding bounds the claims since the start ticket: tickets and
+// claims are compared by signed 64-bit difference.
+const maxOutstanding = 1 << 62
+
 // claim raises the claim limit by n and opens the ring.
 func (r *ring) claim(n int64) error {
-	if _, err := r.win.FetchAdd(r.owner, r.base+offLimit, uint64(n)); err != nil {
+	old, err := r.win.FetchAdd(r.owner, r.base+offLimit, uint64(n))
+	if err != nil {
 		return err
+	}
+	if old-r.start+uint64(n) > maxOutstanding {
+		// Undo: the limit must stay comparable with the tickets.
+		if _, err := r.win.FetchAdd(r.owner, r.base+offLimit, -uint64(n)); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: claims would total over 2^62", ErrInvalidArgument)
 	}
 	if r.opened.Load() {
 		return nil

@@ -725,3 +725,18 @@ func TestRingSeparateMemoryReadsThroughWindow(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, noMore, st)
 }
+
+// TestClaimTotalBounded: claims whose total would pass 2^62 are refused and
+// undone, so the limit stays comparable with the tickets.
+func TestClaimTotalBounded(t *testing.T) {
+	tr := newTestRing(t, ringShape{capacity: 4, msgSize: 8, start: 100, claims: 0, open: true})
+	tr.setWord(offLimit, 100+maxOutstanding-1)
+	require.NoError(t, tr.peer.claim(1))
+	require.ErrorIs(t, tr.peer.claim(1), ErrInvalidArgument)
+	require.Equal(t, uint64(100+maxOutstanding), tr.word(offLimit), "a refused claim must be undone")
+}
+
+func TestChannelBytesOverflow(t *testing.T) {
+	_, err := ChannelBytes((math.MaxInt-offSlots)/16, 0)
+	require.ErrorIs(t, err, ErrInvalidArgument)
+}

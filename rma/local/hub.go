@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/rmactor/rmactor/rma"
 )
 
 // hub holds what the ranks of one Run share: the rendezvous points of
@@ -56,7 +58,7 @@ func (h *hub) allGather(ctx context.Context, k uint64, rank int, v any) ([]any, 
 	}
 	select {
 	case <-h.abort: // also the reason ctx ends when a rank failed
-		return nil, fmt.Errorf("rma/local: collective call %d on rank %d: %w", k, rank, errAborted)
+		return nil, fmt.Errorf("rma/local: collective call %d on rank %d: %w", k, rank, rma.ErrAborted)
 	default:
 		return nil, fmt.Errorf("rma/local: collective call %d on rank %d: %w", k, rank, ctx.Err())
 	}

@@ -49,7 +49,12 @@ func newWindow(w *world, segs []*segment) *window {
 	return win
 }
 
-func (w *window) Sync() error { return nil }
+func (w *window) Sync() error {
+	if w.freed.Load() || w.world.closed.Load() {
+		return fmt.Errorf("rma/local: sync: %w", rma.ErrClosed)
+	}
+	return nil
+}
 
 func (w *window) Local() []byte { return w.segs[w.rank].mem }
 

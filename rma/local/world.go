@@ -2,15 +2,11 @@ package local
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync/atomic"
 
 	"github.com/rmactor/rmactor/rma"
 )
-
-// errAborted is returned by collective calls once another rank has failed.
-var errAborted = errors.New("another rank failed")
 
 // world is one rank's rma.World.
 type world struct {

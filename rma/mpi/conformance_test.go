@@ -63,3 +63,11 @@ func TestConformance(t *testing.T) {
 	}
 	rmatest.Run(t, launch, cfg)
 }
+
+// TestSecondInit: MPI is initialised once per process.
+func TestSecondInit(t *testing.T) {
+	_, err := mpi.Init()
+	if !errors.Is(err, mpi.ErrInitialized) {
+		t.Fatalf("second Init: %v, want ErrInitialized", err)
+	}
+}

@@ -14,6 +14,10 @@ import (
 // ErrMPI is wrapped by every error an MPI call returns.
 var ErrMPI = errors.New("mpi: call failed")
 
+// ErrInitialized reports a second Init in one process: MPI is initialised
+// once per process; share the World the first Init returned.
+var ErrInitialized = errors.New("mpi: already initialised in this process")
+
 // ErrThreadLevel reports an MPI library without MPI_THREAD_MULTIPLE.
 var ErrThreadLevel = errors.New("mpi: MPI_THREAD_MULTIPLE not provided")
 

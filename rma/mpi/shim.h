@@ -42,14 +42,16 @@ enum {
 
 #define RM_CHECK(expr, which) do { int rc_ = (expr); if (rc_ != MPI_SUCCESS) { *call = (which); return rc_; } } while (0)
 
-static inline int rm_init(int *provided, int *rank, int *size, int *call) {
-	int initialized = 0;
+// rm_init returns 1 in *state if MPI was already initialised and 2 if it was
+// already finalised, without touching MPI further.
+static inline int rm_init(int *provided, int *rank, int *size, int *state, int *call) {
+	int initialized = 0, finalized = 0;
+	MPI_Finalized(&finalized);
+	if (finalized) { *state = 2; return MPI_SUCCESS; }
 	MPI_Initialized(&initialized);
-	if (!initialized) {
-		RM_CHECK(MPI_Init_thread(NULL, NULL, MPI_THREAD_MULTIPLE, provided), RM_CALL_INIT_THREAD);
-	} else {
-		MPI_Query_thread(provided);
-	}
+	if (initialized) { *state = 1; return MPI_SUCCESS; }
+	*state = 0;
+	RM_CHECK(MPI_Init_thread(NULL, NULL, MPI_THREAD_MULTIPLE, provided), RM_CALL_INIT_THREAD);
 	RM_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), RM_CALL_COMM_SET_ERRHANDLER);
 	RM_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, rank), RM_CALL_COMM_RANK);
 	RM_CHECK(MPI_Comm_size(MPI_COMM_WORLD, size), RM_CALL_COMM_SIZE);
@@ -197,30 +199,19 @@ static inline int rm_get(MPI_Win win, int target, int64_t off, void *dst, int64_
 	return MPI_SUCCESS;
 }
 
-// Commit: header word and payload, then the flag, as accumulates (which MPI
-// applies in order from one origin to one target), then one flush. The
-// payload goes through a staging buffer so that header and payload are one
-// contiguous operation.
+// Commit: header word and payload, flushed, then the flag. MPI orders
+// accumulates only to the same or overlapping locations (MPI-3.1 11.7.2), so
+// the data must be complete at the target before the flag is written; the
+// flush between them guarantees it. One crossing from Go for all of it.
 static inline int rm_publish(MPI_Win win, int target, int64_t off, uint64_t header,
                              const void *payload, int64_t n, int64_t flag_off, uint64_t flag, int *call) {
-	unsigned char stack[512];
-	int64_t total = 8 + n;
-	unsigned char *buf = total <= (int64_t)sizeof stack ? stack : malloc((size_t)total);
-	if (buf == NULL) { *call = RM_CALL_ACCUMULATE; return MPI_ERR_NO_MEM; }
-	memcpy(buf, &header, 8);
-	if (n > 0) memcpy(buf + 8, payload, (size_t)n);
-	int rc = MPI_Accumulate(buf, (int)total, MPI_BYTE, target, (MPI_Aint)off, (int)total, MPI_BYTE, MPI_REPLACE, win);
-	if (rc == MPI_SUCCESS) {
-		rc = MPI_Accumulate(&flag, 1, MPI_UINT64_T, target, (MPI_Aint)flag_off, 1, MPI_UINT64_T, MPI_REPLACE, win);
+	RM_CHECK(MPI_Put(&header, 8, MPI_BYTE, target, (MPI_Aint)off, 8, MPI_BYTE, win), RM_CALL_PUT);
+	if (n > 0) {
+		RM_CHECK(MPI_Put(payload, (int)n, MPI_BYTE, target, (MPI_Aint)(off + 8), (int)n, MPI_BYTE, win), RM_CALL_PUT);
 	}
-	if (rc != MPI_SUCCESS) {
-		if (buf != stack) free(buf);
-		*call = RM_CALL_ACCUMULATE;
-		return rc;
-	}
-	rc = MPI_Win_flush(target, win);
-	if (buf != stack) free(buf);
-	if (rc != MPI_SUCCESS) { *call = RM_CALL_WIN_FLUSH; return rc; }
+	RM_CHECK(MPI_Win_flush(target, win), RM_CALL_WIN_FLUSH);
+	RM_CHECK(MPI_Accumulate(&flag, 1, MPI_UINT64_T, target, (MPI_Aint)flag_off, 1, MPI_UINT64_T, MPI_REPLACE, win), RM_CALL_ACCUMULATE);
+	RM_CHECK(MPI_Win_flush(target, win), RM_CALL_WIN_FLUSH);
 	return MPI_SUCCESS;
 }
 

@@ -8,6 +8,7 @@ import "C"
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync/atomic"
 	"unsafe"
 
@@ -38,6 +39,9 @@ func (w *window) check(op string, target, offset, n int, atomicWord bool) error 
 	}
 	if target < 0 || target >= len(w.sizes) {
 		return fmt.Errorf("mpi: %s: %w: target %d of %d ranks", op, rma.ErrInvalidRank, target, len(w.sizes))
+	}
+	if n > math.MaxInt32 {
+		return fmt.Errorf("mpi: %s: %w: %d bytes in one operation (MPI counts are 32-bit)", op, rma.ErrInvalidArgument, n)
 	}
 	size := w.sizes[target]
 	if offset < 0 || n < 0 || offset > size-n {

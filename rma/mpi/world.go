@@ -20,8 +20,8 @@ import (
 )
 
 // World is this process's rank of the MPI job (MPI_COMM_WORLD). MPI can be
-// initialised once per process: Init returns the one World, and Close
-// finalises MPI.
+// initialised once per process: the first Init returns the World, a second
+// one fails with ErrInitialized, and one after Close with rma.ErrClosed.
 type World struct {
 	rank, size int
 	shared     bool        // windows live in node shared memory (see Init)
@@ -51,16 +51,22 @@ func Init() (*World, error) {
 	}
 	w := &World{thread: make(chan func())}
 	type result struct {
-		provided, rank, size C.int
-		err                  error
+		provided, rank, size, state C.int
+		err                         error
 	}
 	res := make(chan result)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread ends with MPI
 		var r result
 		var call C.int
-		rc := C.rm_init(&r.provided, &r.rank, &r.size, &call)
+		rc := C.rm_init(&r.provided, &r.rank, &r.size, &r.state, &call)
 		r.err = mpiError(rc, call)
+		switch r.state {
+		case 1:
+			r.err = ErrInitialized
+		case 2:
+			r.err = fmt.Errorf("mpi: init after MPI_Finalize: %w", rma.ErrClosed)
+		}
 		res <- r
 		for f := range w.thread {
 			f()

@@ -145,7 +145,16 @@ func arenaExhausted(ctx context.Context, w rma.World) error {
 	if arena.Free() != 3*per {
 		return failf("emptied arena reports %d free bytes, want %d", arena.Free(), 3*per)
 	}
-	return arena.Close(ctx)
+	if err := arena.Close(ctx); err != nil {
+		return err
+	}
+	if _, err := arena.NewChannel(4, 64); !errors.Is(err, rma.ErrClosed) {
+		return failf("channel in a closed arena: %v, want ErrClosed", err)
+	}
+	if _, err := arena.Attach(h); !errors.Is(err, rma.ErrClosed) {
+		return failf("attach in a closed arena: %v, want ErrClosed", err)
+	}
+	return nil
 }
 
 func arenaBadHandles(ctx context.Context, w rma.World) error {

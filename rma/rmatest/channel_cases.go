@@ -23,6 +23,7 @@ func channelCases() []testCase {
 		{name: "Channel/UseAfterClose", ranks: 2, min: 1, prog: func(Config) Program { return useAfterClose }},
 		{name: "Channel/RecordsOfFloat64", ranks: 3, min: 2, prog: func(Config) Program { return recordsOfFloat64 }},
 		{name: "Channel/MismatchedArguments", ranks: 2, min: 2, prog: func(Config) Program { return mismatchedArguments }},
+		{name: "Channel/EveryRankNamesItselfOwner", ranks: 3, min: 2, prog: func(Config) Program { return everyRankItsOwnOwner }},
 	}
 }
 
@@ -310,7 +311,8 @@ func cancelledTake(ctx context.Context, w rma.World) error {
 // anything, and the channel keeps working for every rank.
 func oversizeRejected(ctx context.Context, w rma.World) error {
 	n := w.Size()
-	ch, err := rma.NewChannel(ctx, w, 0, 4, 8, rma.WithClaims(n))
+	// One slot per rank: rank 0 puts too, before it takes.
+	ch, err := rma.NewChannel(ctx, w, 0, n, 8, rma.WithClaims(n))
 	if err != nil {
 		return err
 	}
@@ -458,4 +460,14 @@ func mismatchedArguments(ctx context.Context, w rma.World) error {
 		return err
 	}
 	return ch.Close(ctx)
+}
+
+// everyRankItsOwnOwner: ranks that each name themselves as the owner would
+// each get a private channel; every rank must learn of it instead.
+func everyRankItsOwnOwner(ctx context.Context, w rma.World) error {
+	_, err := rma.NewChannel(ctx, w, w.Rank(), 4, 8)
+	if err := expectErr("creation where every rank names itself owner", err, rma.ErrMismatch); err != nil {
+		return err
+	}
+	return w.Barrier(ctx)
 }
