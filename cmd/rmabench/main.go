@@ -36,6 +36,10 @@ func main() {
 	flag.IntVar(&cfg.size, "size", 64, "message size in bytes")
 	flag.IntVar(&cfg.capacity, "capacity", 1024, "ring slots")
 	flag.Parse()
+	if cfg.n < 1 || cfg.size < 8 || cfg.capacity < 1 {
+		fmt.Fprintln(os.Stderr, "rmabench: need -n >= 1, -size >= 8, -capacity >= 1")
+		os.Exit(2)
+	}
 	err := launch.Run(context.Background(), *ranks, func(ctx context.Context, w rma.World) error {
 		if w.Size() < 2 {
 			return fmt.Errorf("%w: rmabench needs at least 2 ranks", rma.ErrInvalidArgument)
@@ -107,7 +111,15 @@ func ops(ctx context.Context, w rma.World, cfg config) error {
 			op   func(i int) error
 		}{
 			{"fetch-add", func(int) error { _, err := win.FetchAdd(0, 0, 1); return err }},
-			{"compare-and-swap", func(i int) error { _, err := win.CompareAndSwap(0, 8, uint64(i), uint64(i+1)); return err }},
+			{"compare-and-swap", func(i int) error {
+				// Swap in whatever is there, so every CAS succeeds in both passes.
+				cur, err := win.Load(0, 8)
+				if err != nil {
+					return err
+				}
+				_, err = win.CompareAndSwap(0, 8, cur, cur+1)
+				return err
+			}},
 			{"load", func(int) error { _, err := win.Load(0, 0); return err }},
 			{"store", func(i int) error { return win.Store(0, 16, uint64(i)) }},
 			{fmt.Sprintf("put %dB", cfg.size), func(int) error { return win.Put(0, 64, buf) }},
