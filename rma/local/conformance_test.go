@@ -2,7 +2,6 @@ package local_test
 
 import (
 	"context"
-	"os"
 	"strconv"
 	"testing"
 
@@ -13,13 +12,9 @@ import (
 // TestConformance runs the whole rma conformance suite in process.
 // RMACTOR_STRESS_MESSAGES scales the stress cases (default 1 M).
 func TestConformance(t *testing.T) {
-	cfg := rmatest.DefaultConfig()
-	if s := os.Getenv("RMACTOR_STRESS_MESSAGES"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			t.Fatalf("RMACTOR_STRESS_MESSAGES=%q: %v", s, err)
-		}
-		cfg.StressMessages = n
+	cfg, err := rmatest.ConfigFromEnv()
+	if err != nil {
+		t.Fatal(err)
 	}
 	rmatest.Run(t, func(ctx context.Context, ranks int, fn rmatest.Program) error {
 		return local.Run(ctx, ranks, fn)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"testing"
 
 	"github.com/rmactor/rmactor/rma"
@@ -53,13 +52,9 @@ func launch(ctx context.Context, _ int, fn rma.Program) error {
 // TestConformance runs the whole rma conformance suite on the MPI job's
 // ranks. RMACTOR_STRESS_MESSAGES scales the stress cases.
 func TestConformance(t *testing.T) {
-	cfg := rmatest.DefaultConfig()
-	if s := os.Getenv("RMACTOR_STRESS_MESSAGES"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			t.Fatalf("RMACTOR_STRESS_MESSAGES=%q: %v", s, err)
-		}
-		cfg.StressMessages = n
+	cfg, err := rmatest.ConfigFromEnv()
+	if err != nil {
+		t.Fatal(err)
 	}
 	rmatest.Run(t, launch, cfg)
 }

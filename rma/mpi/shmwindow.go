@@ -72,14 +72,7 @@ func (w *shmWindow) Local() []byte { return w.local }
 
 // Free is collective: a ctx-aware barrier, then MPI_Win_free.
 func (w *shmWindow) Free(ctx context.Context) error {
-	if !w.freed.CompareAndSwap(false, true) {
-		return fmt.Errorf("mpi: free: %w", rma.ErrClosed)
-	}
-	if err := w.world.Barrier(ctx); err != nil {
-		return fmt.Errorf("mpi: free: %w", err)
-	}
-	var call C.int
-	err := mpiError(C.rm_win_free(&w.win, &call), call)
+	err := w.world.freeWindow(ctx, &w.freed, &w.win)
 	w.local = nil
 	return err
 }

@@ -150,15 +150,26 @@ func (w *window) SeparateMemory() bool { return !w.unified }
 // Free is collective: a ctx-aware barrier, then MPI_Win_unlock_all and
 // MPI_Win_free.
 func (w *window) Free(ctx context.Context) error {
-	if !w.freed.CompareAndSwap(false, true) {
+	err := w.world.freeWindow(ctx, &w.freed, &w.win)
+	w.local = nil
+	return err
+}
+
+// freeWindow ends either kind of window: once only, after every rank has
+// reached it.
+func (w *World) freeWindow(ctx context.Context, freed *atomic.Bool, win *C.MPI_Win) error {
+	if !freed.CompareAndSwap(false, true) {
 		return fmt.Errorf("mpi: free: %w", rma.ErrClosed)
 	}
-	if err := w.world.Barrier(ctx); err != nil {
+	if err := w.Barrier(ctx); err != nil {
 		return fmt.Errorf("mpi: free: %w", err)
 	}
+	// A local copy: cgo checks the whole object a pointer argument points
+	// into, and the window structs hold Go pointers.
+	h := *win
 	var call C.int
-	err := mpiError(C.rm_win_free(&w.win, &call), call)
-	w.local = nil
+	err := mpiError(C.rm_win_free(&h, &call), call)
+	*win = h
 	return err
 }
 

@@ -7,6 +7,9 @@ package rmatest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -33,6 +36,20 @@ type Config struct {
 
 // DefaultConfig is the full suite.
 func DefaultConfig() Config { return Config{StressMessages: 1 << 20, Timeout: 5 * time.Minute} }
+
+// ConfigFromEnv is DefaultConfig with RMACTOR_STRESS_MESSAGES, if set,
+// scaling the stress cases.
+func ConfigFromEnv() (Config, error) {
+	cfg := DefaultConfig()
+	if s := os.Getenv("RMACTOR_STRESS_MESSAGES"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("RMACTOR_STRESS_MESSAGES=%q: want a positive count", s)
+		}
+		cfg.StressMessages = n
+	}
+	return cfg, nil
+}
 
 type testCase struct {
 	name  string
