@@ -83,7 +83,7 @@ func (a *Arena) NewChannel(capacity, msgSize int, opts ...ChannelOption) (*Chann
 		a.release(off, n)
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	c, err := newChannel(r, a.rank, cfg)
+	c, err := newChannel(r, cfg)
 	if err != nil {
 		a.release(off, n)
 		return nil, err
@@ -124,7 +124,7 @@ func (a *Arena) Attach(h Handle, opts ...ChannelOption) (*Channel, error) {
 	if err := r.verify(h.Generation); err != nil {
 		return nil, fmt.Errorf("%w: %+v: %w", ErrBadHandle, h, err)
 	}
-	c, err := newChannel(r, a.rank, cfg)
+	c, err := newChannel(r, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadHandle, err)
 	}

@@ -21,7 +21,6 @@ import (
 // never strands a message that a later claim covers.
 type Channel struct {
 	ring     *ring
-	rank     int
 	backoff  Backoff
 	tailHint atomic.Uint64
 	closed   atomic.Bool
@@ -78,7 +77,7 @@ func NewChannel(ctx context.Context, w World, owner, capacity, msgSize int, opts
 	if err := w.Barrier(ctx); err != nil { // everyone has read joined before it is reused
 		return nil, fmt.Errorf("rma: new channel: %w", err)
 	}
-	c, err := newChannel(r, w.Rank(), cfg)
+	c, err := newChannel(r, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -128,8 +127,8 @@ func agree(ctx context.Context, w World, r *ring) error {
 	return nil
 }
 
-func newChannel(r *ring, rank int, cfg channelConfig) (*Channel, error) {
-	c := &Channel{ring: r, rank: rank, backoff: cfg.backoff, done: make(chan struct{})}
+func newChannel(r *ring, cfg channelConfig) (*Channel, error) {
+	c := &Channel{ring: r, backoff: cfg.backoff, done: make(chan struct{})}
 	close(c.done)
 	c.putOK = completedFuture(c.done, struct{}{}, nil)
 	tail, err := r.load(r.base + offTail)

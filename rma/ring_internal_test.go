@@ -314,7 +314,7 @@ func TestChannelCorruptLength(t *testing.T) {
 	for _, owner := range views() {
 		t.Run(viewName(owner), func(t *testing.T) {
 			tr := newTestRing(t, ringShape{capacity: 2, msgSize: 8, claims: 3, open: true})
-			c, err := newChannel(tr.view(owner), 0, defaultChannelConfig())
+			c, err := newChannel(tr.view(owner), defaultChannelConfig())
 			require.NoError(t, err)
 			require.NoError(t, c.Put(ctx, []byte("a")))
 			require.NoError(t, c.Put(ctx, []byte("b")))
@@ -366,7 +366,7 @@ func TestChannelCorruptSeqTake(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	tr := newTestRing(t, ringShape{capacity: 2, msgSize: 8, claims: 1, open: true})
-	c, err := newChannel(tr.peer, 0, defaultChannelConfig())
+	c, err := newChannel(tr.peer, defaultChannelConfig())
 	require.NoError(t, err)
 	tr.setWord(tr.slot(0)+slotSeq, committedSeq(0)+2)
 	_, err = c.Take(ctx)
@@ -408,7 +408,7 @@ func TestChannelCorruptSeqPut(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	tr := newTestRing(t, ringShape{capacity: 2, msgSize: 8, claims: 1, open: true})
-	c, err := newChannel(tr.peer, 0, defaultChannelConfig())
+	c, err := newChannel(tr.peer, defaultChannelConfig())
 	require.NoError(t, err)
 	tr.setWord(tr.slot(0)+slotSeq, freeSeq(0)+1)
 	err = c.Put(ctx, []byte("x"))
@@ -539,9 +539,9 @@ func TestChannelRoundsCapacityOne(t *testing.T) {
 	defer cancel()
 	const n = 500
 	tr := newTestRing(t, ringShape{capacity: 1, msgSize: 8})
-	cons, err := newChannel(tr.owner, 0, defaultChannelConfig())
+	cons, err := newChannel(tr.owner, defaultChannelConfig())
 	require.NoError(t, err)
-	prod, err := newChannel(tr.peer, 1, defaultChannelConfig())
+	prod, err := newChannel(tr.peer, defaultChannelConfig())
 	require.NoError(t, err)
 	for i := range n {
 		require.NoError(t, cons.Claim(2))
@@ -585,7 +585,7 @@ func TestRingConcurrentOddCapacity(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := newChannel(tr.peer, p, defaultChannelConfig())
+			c, err := newChannel(tr.peer, defaultChannelConfig())
 			if err != nil {
 				errs <- err
 				return
@@ -610,7 +610,7 @@ func TestRingConcurrentOddCapacity(t *testing.T) {
 			if k == 0 {
 				r = tr.owner
 			}
-			c, err := newChannel(r, k, defaultChannelConfig())
+			c, err := newChannel(r, defaultChannelConfig())
 			if err != nil {
 				errs <- err
 				return
@@ -686,7 +686,7 @@ func TestRingWindowErrors(t *testing.T) {
 	_, _, err = tr.peer.tryTake(nil)
 	require.ErrorIs(t, err, ErrClosed)
 	require.ErrorIs(t, tr.peer.claim(1), ErrClosed)
-	_, err = newChannel(tr.peer, 0, defaultChannelConfig())
+	_, err = newChannel(tr.peer, defaultChannelConfig())
 	require.True(t, errors.Is(err, ErrClosed))
 }
 

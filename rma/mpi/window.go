@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/rmactor/rmactor/rma"
+	"github.com/rmactor/rmactor/rma/internal/shm"
 )
 
 // window is one rank's handle on an MPI window.
@@ -37,21 +38,13 @@ func (w *window) check(op string, target, offset, n int, atomicWord bool) error 
 	if w.freed.Load() || w.world.closed.Load() {
 		return fmt.Errorf("mpi: %s: %w", op, rma.ErrClosed)
 	}
-	if target < 0 || target >= len(w.sizes) {
-		return fmt.Errorf("mpi: %s: %w: target %d of %d ranks", op, rma.ErrInvalidRank, target, len(w.sizes))
+	if err := shm.CheckRank("mpi", op, target, len(w.sizes)); err != nil {
+		return err
 	}
 	if n > math.MaxInt32 {
 		return fmt.Errorf("mpi: %s: %w: %d bytes in one operation (MPI counts are 32-bit)", op, rma.ErrInvalidArgument, n)
 	}
-	size := w.sizes[target]
-	if offset < 0 || n < 0 || offset > size-n {
-		return fmt.Errorf("mpi: %s: %w: %d bytes at offset %d of rank %d's %d-byte segment",
-			op, rma.ErrOutOfBounds, n, offset, target, size)
-	}
-	if atomicWord && offset%8 != 0 {
-		return fmt.Errorf("mpi: %s: %w: offset %d", op, rma.ErrMisaligned, offset)
-	}
-	return nil
+	return shm.CheckRange("mpi", op, target, offset, n, w.sizes[target], atomicWord)
 }
 
 func (w *window) FetchAdd(target, offset int, delta uint64) (uint64, error) {

@@ -25,22 +25,40 @@ type Segments struct {
 	Closed func(target int) bool
 }
 
+// CheckRank validates target as a rank of a world of ranks ranks.
+func CheckRank(prefix, op string, target, ranks int) error {
+	if target < 0 || target >= ranks {
+		return fmt.Errorf("%s: %s: %w: target %d of %d ranks", prefix, op, rma.ErrInvalidRank, target, ranks)
+	}
+	return nil
+}
+
+// CheckRange validates an access of n bytes at offset of target's segment
+// of size bytes; atomic accesses must be 8-byte aligned. Every backend makes
+// these checks, with these errors, before touching memory or calling MPI.
+func CheckRange(prefix, op string, target, offset, n, size int, atomicWord bool) error {
+	if offset < 0 || n < 0 || offset > size-n {
+		return fmt.Errorf("%s: %s: %w: %d bytes at offset %d of rank %d's %d-byte segment",
+			prefix, op, rma.ErrOutOfBounds, n, offset, target, size)
+	}
+	if atomicWord && offset%8 != 0 {
+		return fmt.Errorf("%s: %s: %w: offset %d", prefix, op, rma.ErrMisaligned, offset)
+	}
+	return nil
+}
+
 // Region validates an access of n bytes at offset of target's segment and
 // returns those bytes.
 func (s *Segments) Region(op string, target, offset, n int, atomicWord bool) ([]byte, error) {
-	if target < 0 || target >= len(s.Segs) {
-		return nil, fmt.Errorf("%s: %s: %w: target %d of %d ranks", s.Prefix, op, rma.ErrInvalidRank, target, len(s.Segs))
+	if err := CheckRank(s.Prefix, op, target, len(s.Segs)); err != nil {
+		return nil, err
 	}
 	if s.Closed(target) {
 		return nil, fmt.Errorf("%s: %s: %w", s.Prefix, op, rma.ErrClosed)
 	}
 	seg := s.Segs[target]
-	if offset < 0 || n < 0 || offset > len(seg)-n {
-		return nil, fmt.Errorf("%s: %s: %w: %d bytes at offset %d of rank %d's %d-byte segment",
-			s.Prefix, op, rma.ErrOutOfBounds, n, offset, target, len(seg))
-	}
-	if atomicWord && offset%8 != 0 {
-		return nil, fmt.Errorf("%s: %s: %w: offset %d", s.Prefix, op, rma.ErrMisaligned, offset)
+	if err := CheckRange(s.Prefix, op, target, offset, n, len(seg), atomicWord); err != nil {
+		return nil, err
 	}
 	return seg[offset : offset+n], nil
 }
