@@ -40,12 +40,12 @@ var _ rma.Window = (*window)(nil)
 func newWindow(w *world, segs []*segment) *window {
 	win := &window{world: w, rank: w.rank, segs: segs}
 	mem := make([][]byte, len(segs))
+	freed := make([]*atomic.Bool, len(segs))
 	for i, s := range segs {
-		mem[i] = s.mem
+		mem[i], freed[i] = s.mem, &s.freed
 	}
-	win.Segments = &shm.Segments{Segs: mem, Prefix: "rma/local", Closed: func(target int) bool {
-		return win.freed.Load() || segs[target].freed.Load() || w.closed.Load()
-	}}
+	win.Segments = &shm.Segments{Segs: mem, Prefix: "rma/local",
+		Freed: &win.freed, WorldClosed: &w.closed, SegFreed: freed}
 	return win
 }
 

@@ -50,9 +50,7 @@ func (w *World) allocateShared(size int) (rma.Window, error) {
 		}
 	}
 	win.local = segs[w.rank]
-	win.Segments = &shm.Segments{Segs: segs, Prefix: "mpi", Closed: func(int) bool {
-		return win.freed.Load() || w.closed.Load()
-	}}
+	win.Segments = &shm.Segments{Segs: segs, Prefix: "mpi", Freed: &win.freed, WorldClosed: &w.closed}
 	return win, nil
 }
 

@@ -15,20 +15,24 @@ import (
 )
 
 // Segments is one window's segments, indexed by rank, with the checks every
-// operation makes before touching memory.
+// operation makes before touching memory. The checks are a few atomic loads
+// and comparisons, on the hot path of every ring operation.
 type Segments struct {
 	// Segs holds every rank's segment; Segs[r] may be empty.
 	Segs [][]byte
 	// Prefix starts error messages ("rma/local", "mpi").
 	Prefix string
-	// Closed reports whether an access to target is use after close.
-	Closed func(target int) bool
+	// Freed (this handle freed) and WorldClosed (this rank's world closed)
+	// make every access use after close.
+	Freed, WorldClosed *atomic.Bool
+	// SegFreed[r], if SegFreed is not nil, marks rank r's segment freed.
+	SegFreed []*atomic.Bool
 }
 
 // CheckRank validates target as a rank of a world of ranks ranks.
 func CheckRank(prefix, op string, target, ranks int) error {
 	if target < 0 || target >= ranks {
-		return fmt.Errorf("%s: %s: %w: target %d of %d ranks", prefix, op, rma.ErrInvalidRank, target, ranks)
+		return rankError(prefix, op, target, ranks)
 	}
 	return nil
 }
@@ -37,14 +41,27 @@ func CheckRank(prefix, op string, target, ranks int) error {
 // of size bytes; atomic accesses must be 8-byte aligned. Every backend makes
 // these checks, with these errors, before touching memory or calling MPI.
 func CheckRange(prefix, op string, target, offset, n, size int, atomicWord bool) error {
+	if offset < 0 || n < 0 || offset > size-n || (atomicWord && offset%8 != 0) {
+		return rangeError(prefix, op, target, offset, n, size)
+	}
+	return nil
+}
+
+// The errors are built out of line so that the checks stay cheap enough to
+// inline.
+
+//go:noinline
+func rankError(prefix, op string, target, ranks int) error {
+	return fmt.Errorf("%s: %s: %w: target %d of %d ranks", prefix, op, rma.ErrInvalidRank, target, ranks)
+}
+
+//go:noinline
+func rangeError(prefix, op string, target, offset, n, size int) error {
 	if offset < 0 || n < 0 || offset > size-n {
 		return fmt.Errorf("%s: %s: %w: %d bytes at offset %d of rank %d's %d-byte segment",
 			prefix, op, rma.ErrOutOfBounds, n, offset, target, size)
 	}
-	if atomicWord && offset%8 != 0 {
-		return fmt.Errorf("%s: %s: %w: offset %d", prefix, op, rma.ErrMisaligned, offset)
-	}
-	return nil
+	return fmt.Errorf("%s: %s: %w: offset %d", prefix, op, rma.ErrMisaligned, offset)
 }
 
 // Region validates an access of n bytes at offset of target's segment and
@@ -53,7 +70,7 @@ func (s *Segments) Region(op string, target, offset, n int, atomicWord bool) ([]
 	if err := CheckRank(s.Prefix, op, target, len(s.Segs)); err != nil {
 		return nil, err
 	}
-	if s.Closed(target) {
+	if s.Freed.Load() || s.WorldClosed.Load() || (s.SegFreed != nil && s.SegFreed[target].Load()) {
 		return nil, fmt.Errorf("%s: %s: %w", s.Prefix, op, rma.ErrClosed)
 	}
 	seg := s.Segs[target]
