@@ -1,0 +1,111 @@
+package actor
+
+import (
+	"time"
+
+	pa "github.com/asynkron/protoactor-go/actor"
+)
+
+// The protoactor-go API, re-exported so that applications import only this
+// package. These are aliases: values move freely between the two packages.
+type (
+	Actor                   = pa.Actor
+	ActorFunc               = pa.ReceiveFunc
+	ReceiveFunc             = pa.ReceiveFunc
+	Producer                = pa.Producer
+	ProducerWithActorSystem = pa.ProducerWithActorSystem
+	Context                 = pa.Context
+	ReceiverContext         = pa.ReceiverContext
+	SenderContext           = pa.SenderContext
+	SpawnerContext          = pa.SpawnerContext
+	RootContext             = pa.RootContext
+	ActorSystem             = pa.ActorSystem
+	Props                   = pa.Props
+	PropsOption             = pa.PropsOption
+	PID                     = pa.PID
+	Future                  = pa.Future
+	MessageEnvelope         = pa.MessageEnvelope
+	ReadonlyMessageHeader   = pa.ReadonlyMessageHeader
+	Behavior                = pa.Behavior
+
+	Started            = pa.Started
+	Stopping           = pa.Stopping
+	Stopped            = pa.Stopped
+	Restarting         = pa.Restarting
+	Terminated         = pa.Terminated
+	TerminatedReason   = pa.TerminatedReason
+	Watch              = pa.Watch
+	Unwatch            = pa.Unwatch
+	Stop               = pa.Stop
+	PoisonPill         = pa.PoisonPill
+	ReceiveTimeout     = pa.ReceiveTimeout
+	DeadLetterEvent    = pa.DeadLetterEvent
+	DeadLetterResponse = pa.DeadLetterResponse
+
+	SupervisorStrategy = pa.SupervisorStrategy
+	Directive          = pa.Directive
+	DeciderFunc        = pa.DeciderFunc
+	ReceiverMiddleware = pa.ReceiverMiddleware
+	SenderMiddleware   = pa.SenderMiddleware
+	ReceiverFunc       = pa.ReceiverFunc
+	SenderFunc         = pa.SenderFunc
+	ContextDecorator   = pa.ContextDecorator
+	Dispatcher         = pa.Dispatcher
+)
+
+// Supervision directives.
+const (
+	ResumeDirective   = pa.ResumeDirective
+	RestartDirective  = pa.RestartDirective
+	StopDirective     = pa.StopDirective
+	EscalateDirective = pa.EscalateDirective
+)
+
+// Future errors: a request that times out, or whose target does not exist
+// (the owner answers with DeadLetterResponse, so it fails at once).
+var (
+	ErrTimeout    = pa.ErrTimeout
+	ErrDeadLetter = pa.ErrDeadLetter
+)
+
+// NewPID names an actor by address and id. Use PIDOn for an actor of a rank.
+func NewPID(address, id string) *PID { return pa.NewPID(address, id) }
+
+// NewBehavior makes a Behavior stack (Become / BecomeStacked).
+func NewBehavior() Behavior { return pa.NewBehavior() }
+
+// NewOneForOneStrategy supervises each failing child on its own.
+func NewOneForOneStrategy(maxRetries int, within time.Duration, decider DeciderFunc) SupervisorStrategy {
+	return pa.NewOneForOneStrategy(maxRetries, within, decider)
+}
+
+// NewAllForOneStrategy applies a failing child's directive to all children.
+func NewAllForOneStrategy(maxRetries int, within time.Duration, decider DeciderFunc) SupervisorStrategy {
+	return pa.NewAllForOneStrategy(maxRetries, within, decider)
+}
+
+// NewRestartingStrategy always restarts a failing child.
+func NewRestartingStrategy() SupervisorStrategy { return pa.NewRestartingStrategy() }
+
+// NewExponentialBackoffStrategy restarts with growing delays.
+func NewExponentialBackoffStrategy(window, initial time.Duration) SupervisorStrategy {
+	return pa.NewExponentialBackoffStrategy(window, initial)
+}
+
+// DefaultDecider restarts on any failure.
+func DefaultDecider(reason any) Directive { return pa.DefaultDecider(reason) }
+
+// NewDefaultDispatcher runs mailboxes on goroutines, throughput messages at
+// a time.
+func NewDefaultDispatcher(throughput int) Dispatcher { return pa.NewDefaultDispatcher(throughput) }
+
+// Props options of protoactor, re-exported.
+var (
+	WithSupervisor         = pa.WithSupervisor
+	WithReceiverMiddleware = pa.WithReceiverMiddleware
+	WithSenderMiddleware   = pa.WithSenderMiddleware
+	WithContextDecorator   = pa.WithContextDecorator
+	WithDispatcher         = pa.WithDispatcher
+	WithOnInit             = pa.WithOnInit
+	WithGuardian           = pa.WithGuardian
+)

@@ -1,0 +1,149 @@
+package actor
+
+import (
+	"errors"
+	"fmt"
+
+	pa "github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/rmactor/rmactor/mailbox"
+)
+
+// Undeliverable stands in dead letters for a message that could not be
+// decoded: its type name and why.
+type Undeliverable struct {
+	Type   string
+	Reason error
+}
+
+// System is the mailbox layer's Handler.
+var _ mailbox.Handler = (*System)(nil)
+
+// decodeEnvelope parses and decodes one envelope body. On error, env holds
+// whatever parsed (for the dead letter's sender).
+func (s *System) decodeEnvelope(body []byte, env *envelope) (any, error) {
+	if err := parseEnvelope(body, env); err != nil {
+		return nil, err
+	}
+	msg, err := s.cfg.codec.Decode(env.typeName, env.payload)
+	if err != nil {
+		return nil, err
+	}
+	if !env.hasSender && env.header == nil {
+		return msg, nil
+	}
+	me := &pa.MessageEnvelope{Header: env.header, Message: msg}
+	if env.hasSender {
+		me.Sender = s.senderPID(env)
+	}
+	return me, nil
+}
+
+func (s *System) senderPID(env *envelope) *pa.PID {
+	if !env.hasSender || env.senderRank >= len(s.addrs) {
+		return nil
+	}
+	return &pa.PID{Address: s.addrs[env.senderRank], Id: env.senderID, RequestId: env.requestID}
+}
+
+// Decode implements mailbox.Handler.
+func (s *System) Decode(body []byte) (any, bool) {
+	var env envelope
+	msg, err := s.decodeEnvelope(body, &env)
+	if err != nil {
+		s.deadIncoming(nil, &env, err)
+		return nil, false
+	}
+	if env.kind != kindUser {
+		s.deadIncoming(nil, &env, fmt.Errorf("%w: system message in a mailbox ring", ErrBadEnvelope))
+		return nil, false
+	}
+	return msg, true
+}
+
+// DeadLetter implements mailbox.Handler.
+func (s *System) DeadLetter(body []byte, reason error) {
+	var env envelope
+	if msg, err := s.decodeEnvelope(body, &env); err == nil {
+		_, m, sender := pa.UnwrapEnvelope(msg)
+		s.publishDead(s.targetPID(&env), m, sender, reason)
+		return
+	} else {
+		reason = errors.Join(reason, err)
+	}
+	s.deadIncoming(nil, &env, reason)
+}
+
+// DeadMessage implements mailbox.Handler.
+func (s *System) DeadMessage(target *pa.PID, msg any) {
+	_, m, sender := pa.UnwrapEnvelope(msg)
+	s.publishDead(target, m, sender, mailbox.ErrStale)
+}
+
+// Inbox implements mailbox.Handler: a message for a named actor, a future,
+// or a system message, resolved by id on this rank.
+func (s *System) Inbox(body []byte) {
+	var env envelope
+	msg, err := s.decodeEnvelope(body, &env)
+	if err != nil {
+		s.deadIncoming(nil, &env, err)
+		return
+	}
+	if env.target == "" {
+		s.deadIncoming(nil, &env, fmt.Errorf("%w: inbox envelope without a target", ErrBadEnvelope))
+		return
+	}
+	pid := pa.NewPID(s.addrs[s.rank], env.target)
+	proc, _ := s.as.ProcessRegistry.Get(pid)
+	if env.kind == kindSystem {
+		proc.SendSystemMessage(pid, msg)
+	} else {
+		proc.SendUserMessage(pid, msg)
+	}
+}
+
+func (s *System) targetPID(env *envelope) *pa.PID {
+	if env.target == "" {
+		return nil
+	}
+	return pa.NewPID(s.addrs[s.rank], env.target)
+}
+
+// deadIncoming reports an envelope that arrived and cannot be delivered.
+func (s *System) deadIncoming(target *pa.PID, env *envelope, reason error) {
+	if target == nil {
+		target = s.targetPID(env)
+	}
+	s.publishDead(target, &Undeliverable{Type: env.typeName, Reason: reason}, s.senderPID(env), reason)
+}
+
+// deadOutgoing reports a message this rank could not send.
+func (s *System) deadOutgoing(target *pa.PID, msg any, reason error) {
+	_, m, sender := pa.UnwrapEnvelope(msg)
+	s.publishDead(target, m, sender, reason)
+}
+
+// publishDead logs a dead letter with its reason and publishes it on the
+// event stream, where protoactor answers a requester with
+// DeadLetterResponse so that its future fails at once.
+func (s *System) publishDead(target *pa.PID, msg any, sender *pa.PID, reason error) {
+	level := zap.WarnLevel
+	if errors.Is(reason, mailbox.ErrStale) {
+		level = zap.DebugLevel
+	}
+	if ce := s.log.Check(level, "dead letter"); ce != nil {
+		ce.Write(zap.Stringer("target", pidString{target}), zap.String("type", fmt.Sprintf("%T", msg)),
+			zap.Stringer("sender", pidString{sender}), zap.Error(reason))
+	}
+	s.as.EventStream.Publish(&pa.DeadLetterEvent{PID: target, Message: msg, Sender: sender})
+}
+
+type pidString struct{ pid *pa.PID }
+
+func (p pidString) String() string {
+	if p.pid == nil {
+		return "-"
+	}
+	return p.pid.Address + "/" + p.pid.Id
+}

@@ -1,0 +1,96 @@
+package actor
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/rmactor/rmactor/codec"
+	"github.com/rmactor/rmactor/mailbox"
+	"github.com/rmactor/rmactor/rma"
+)
+
+// Option configures a System. Every rank must pass the same mailbox options.
+type Option func(*config) error
+
+type config struct {
+	codec        *codec.Codec
+	logger       *zap.Logger
+	protoLevel   zapcore.Level
+	mailbox      []mailbox.Option
+	capacity     int
+	throttleLogs time.Duration
+}
+
+func defaultConfig() config {
+	return config{
+		logger: zap.New(zapcore.NewCore(
+			zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()),
+			zapcore.Lock(os.Stderr), zap.WarnLevel)),
+		protoLevel: zap.WarnLevel,
+		capacity:   mailbox.DefaultConfig().Capacity,
+	}
+}
+
+// WithCodec sets how messages that cross ranks are encoded: protobuf
+// messages always work; plain Go types must be registered in the codec. The
+// default codec knows protobuf messages only.
+func WithCodec(c *codec.Codec) Option {
+	return func(cfg *config) error {
+		if c == nil {
+			return fmt.Errorf("%w: nil codec", rma.ErrInvalidArgument)
+		}
+		cfg.codec = c
+		return nil
+	}
+}
+
+// WithLogger sets the zap logger of the runtime (the default writes
+// warnings and errors to stderr). protoactor's own logs go to the same
+// logger through log/slog, at WithProtoactorLogLevel and above.
+func WithLogger(l *zap.Logger) Option {
+	return func(cfg *config) error {
+		if l == nil {
+			return fmt.Errorf("%w: nil logger", rma.ErrInvalidArgument)
+		}
+		cfg.logger = l
+		return nil
+	}
+}
+
+// WithProtoactorLogLevel sets the lowest level of protoactor's own logs that
+// reach the logger (default warn: protoactor is chatty at info).
+func WithProtoactorLogLevel(l zapcore.Level) Option {
+	return func(cfg *config) error { cfg.protoLevel = l; return nil }
+}
+
+// WithMailboxCapacity sets the slots of every actor's mailbox ring; senders
+// outside actors (System.Send) wait while this many messages are queued.
+func WithMailboxCapacity(n int) Option {
+	return func(cfg *config) error {
+		if n < 1 {
+			return fmt.Errorf("%w: mailbox capacity %d", rma.ErrInvalidArgument, n)
+		}
+		cfg.capacity = n
+		cfg.mailbox = append(cfg.mailbox, mailbox.WithCapacity(n))
+		return nil
+	}
+}
+
+// WithMailboxOptions passes options to the mailbox layer: slot size, arena
+// size, inbox size, aggregation, flush delay.
+func WithMailboxOptions(opts ...mailbox.Option) Option {
+	return func(cfg *config) error {
+		cfg.mailbox = append(cfg.mailbox, opts...)
+		return nil
+	}
+}
+
+// WithAggregation turns batching of small cross-rank messages on (the
+// default) or off.
+func WithAggregation(on bool) Option {
+	return WithMailboxOptions(mailbox.WithAggregation(on))
+}

@@ -1,0 +1,259 @@
+package actor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	pa "github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/zap"
+
+	"github.com/rmactor/rmactor/codec"
+	"github.com/rmactor/rmactor/mailbox"
+	"github.com/rmactor/rmactor/rma"
+)
+
+// ErrInvalidPID reports a PID whose address is not "rank:N" of this world.
+var ErrInvalidPID = errors.New("actor: PID does not name a rank of this world")
+
+// System is one rank's actor system: a protoactor ActorSystem whose address
+// is "rank:N", whose actors' mailboxes are RemoteChannels in this rank's
+// window, and whose PIDs of other ranks resolve to those ranks' mailboxes.
+// Every rank of a world makes one, collectively, with the same options.
+type System struct {
+	cfg   config
+	world rma.World
+	rank  int
+	as    *pa.ActorSystem
+	mb    *mailbox.Rank
+	addrs []string
+	log   *zap.Logger
+	bufs  sync.Pool
+}
+
+// NewSystem starts this rank's actor system. It is collective: every rank
+// of w calls it, with the same options.
+func NewSystem(ctx context.Context, w rma.World, opts ...Option) (*System, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.codec == nil {
+		c, err := codec.New()
+		if err != nil {
+			return nil, err
+		}
+		cfg.codec = c
+	}
+	s := &System{cfg: cfg, world: w, rank: w.Rank()}
+	s.log = cfg.logger.With(zap.Int("rank", s.rank))
+	s.addrs = make([]string, w.Size())
+	for k := range s.addrs {
+		s.addrs[k] = rankAddress(k)
+	}
+	s.bufs.New = func() any { return new(buffers) }
+	s.as = pa.NewActorSystem(protoactorLogger(s.log, cfg.protoLevel))
+	// The address must be set before anything is spawned: PIDs copy it.
+	s.as.ProcessRegistry.Address = s.addrs[s.rank]
+	mb, err := mailbox.NewRank(ctx, w, s, append([]mailbox.Option{mailbox.WithLogger(s.log)}, cfg.mailbox...)...)
+	if err != nil {
+		s.as.Shutdown()
+		return nil, fmt.Errorf("actor: new system on rank %d: %w", s.rank, err)
+	}
+	s.mb = mb
+	mb.Install(s.as)
+	s.as.ProcessRegistry.RegisterAddressResolver(s.resolve)
+	return s, nil
+}
+
+func rankAddress(k int) string { return "rank:" + strconv.Itoa(k) }
+
+// RankOfPID is the rank a PID's address names ("rank:N").
+func RankOfPID(pid *PID) (int, error) {
+	if pid == nil {
+		return 0, fmt.Errorf("%w: nil PID", ErrInvalidPID)
+	}
+	n, ok := strings.CutPrefix(pid.Address, "rank:")
+	if !ok {
+		return 0, fmt.Errorf("%w: address %q", ErrInvalidPID, pid.Address)
+	}
+	k, err := strconv.Atoi(n)
+	if err != nil || k < 0 || strconv.Itoa(k) != n {
+		return 0, fmt.Errorf("%w: address %q", ErrInvalidPID, pid.Address)
+	}
+	return k, nil
+}
+
+// PIDOn names the actor with the given id on rank k: a named actor
+// ("ponger"), or an id a PID of that rank carries.
+func PIDOn(k int, id string) *PID { return pa.NewPID(rankAddress(k), id) }
+
+// Rank is this system's rank.
+func (s *System) Rank() int { return s.rank }
+
+// Size is the number of ranks.
+func (s *System) Size() int { return s.world.Size() }
+
+// Address is this rank's actor address, "rank:N".
+func (s *System) Address() string { return s.addrs[s.rank] }
+
+// ActorSystem is the underlying protoactor actor system.
+func (s *System) ActorSystem() *ActorSystem { return s.as }
+
+// Root is the root context for sending and spawning from outside actors.
+// Its Send never blocks; use System.Send to be slowed by full mailboxes.
+func (s *System) Root() *RootContext { return s.as.Root }
+
+// Logger is the system's logger.
+func (s *System) Logger() *zap.Logger { return s.log }
+
+// Stats reads this rank's transport counters.
+func (s *System) Stats() mailbox.Stats { return s.mb.Stats() }
+
+// Spawn starts an actor on this rank. Unlike RootContext.Spawn it returns
+// errors (an exhausted mailbox arena) instead of panicking.
+func (s *System) Spawn(props *Props) (*PID, error) {
+	return s.as.Root.SpawnNamed(props, s.as.ProcessRegistry.NextId())
+}
+
+// SpawnNamed starts an actor with a name, reachable from every rank as
+// PIDOn(rank, name).
+func (s *System) SpawnNamed(props *Props, name string) (*PID, error) {
+	return s.as.Root.SpawnNamed(props, name)
+}
+
+// AddClaims adds n claims to an actor spawned WithClaims, from any rank.
+// Claims for an actor that has stopped fail with mailbox.ErrStale.
+func (s *System) AddClaims(pid *PID, n int) error {
+	k, err := s.rankOf(pid)
+	if err != nil {
+		return err
+	}
+	if n < 0 {
+		return fmt.Errorf("actor: AddClaims(%s, %d): %w", pid.Id, n, rma.ErrNegativeClaim)
+	}
+	return s.mb.AddClaims(k, pid.Id, int64(n))
+}
+
+func (s *System) rankOf(pid *PID) (int, error) {
+	k, err := RankOfPID(pid)
+	if err != nil {
+		return 0, err
+	}
+	if k >= len(s.addrs) {
+		return 0, fmt.Errorf("%w: rank %d of %d (%s): %w", ErrInvalidPID, k, len(s.addrs), pid.Id, rma.ErrInvalidRank)
+	}
+	return k, nil
+}
+
+// Send delivers msg to pid like RootContext.Send, but reports what cannot be
+// sent (a message type the codec does not know, a message larger than a
+// mailbox slot, an invalid PID) and waits while the target mailbox is full,
+// so that a producer outside actors is slowed by its consumer.
+func (s *System) Send(ctx context.Context, pid *PID, msg any) error {
+	k, err := s.rankOf(pid)
+	if err != nil {
+		return err
+	}
+	if k == s.rank {
+		if m, ok := s.mb.Lookup(pid.Id); ok {
+			if err := waitFor(ctx, func() bool { return m.UserMessageCount() < s.cfg.capacity }); err != nil {
+				return fmt.Errorf("actor: send to %s: %w", pid.Id, err)
+			}
+		}
+		s.as.Root.Send(pid, msg)
+		return nil
+	}
+	t, err := s.target(k, pid.Id, kindUser)
+	if err != nil {
+		return err
+	}
+	if err := s.sendRemote(t, pid.Id, kindUser, msg); err != nil {
+		return err
+	}
+	return s.mb.WaitRoom(ctx, t, s.cfg.capacity)
+}
+
+// Request sends msg to pid with a reply address and waits for the response,
+// until ctx ends. A missing target fails at once with ErrDeadLetter.
+func (s *System) Request(ctx context.Context, pid *PID, msg any) (any, error) {
+	timeout := time.Hour
+	if d, ok := ctx.Deadline(); ok {
+		timeout = max(time.Until(d), time.Millisecond)
+	}
+	f := s.as.Root.RequestFuture(pid, msg, timeout)
+	type result struct {
+		v   any
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f.Result()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		if _, dead := r.v.(*DeadLetterResponse); dead && r.err == nil {
+			return nil, fmt.Errorf("actor: request to %s/%s: %w", pid.Address, pid.Id, ErrDeadLetter)
+		}
+		return r.v, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("actor: request to %s/%s: %w", pid.Address, pid.Id, ctx.Err())
+	}
+}
+
+// Wait blocks until every actor in pids has terminated (on any rank), or
+// ctx ends.
+func (s *System) Wait(ctx context.Context, pids ...*PID) error {
+	for _, pid := range pids {
+		done := make(chan struct{})
+		props := pa.PropsFromFunc(func(c pa.Context) {
+			switch m := c.Message().(type) {
+			case *pa.Started:
+				c.Watch(pid)
+			case *pa.Terminated:
+				if m.Who.Equal(pid) {
+					close(done)
+					c.Stop(c.Self())
+				}
+			}
+		})
+		w, err := s.as.Root.SpawnNamed(props, "wait$"+s.as.ProcessRegistry.NextId())
+		if err != nil {
+			return err
+		}
+		select {
+		case <-done:
+		case <-ctx.Done():
+			s.as.Root.Stop(w)
+			return fmt.Errorf("actor: waiting for %s/%s: %w", pid.Address, pid.Id, ctx.Err())
+		}
+	}
+	return nil
+}
+
+// Close shuts this rank's system down. It is collective: call it on every
+// rank once the actors' work is done. Messages still queued for other ranks
+// are flushed first; messages never delivered are reported (rma.ErrUntaken).
+func (s *System) Close(ctx context.Context) error {
+	err := s.mb.Close(ctx)
+	s.as.Shutdown()
+	return err
+}
+
+// waitFor polls cond, backing off, until it holds or ctx ends.
+func waitFor(ctx context.Context, cond func() bool) error {
+	var idle mailbox.Idler
+	for !cond() {
+		if err := idle.Pause(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,151 @@
+package codec
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/fxamacker/cbor/v2"
+	"google.golang.org/protobuf/proto"
+)
+
+// A Codec encodes the messages that cross ranks as a type name and payload
+// bytes, and decodes them on the receiving rank.
+//
+// A Codec is immutable once New has returned it and safe for concurrent use
+// by any number of goroutines. The zero Codec, and a nil *Codec, handle
+// protobuf messages only.
+type Codec struct {
+	byName map[string]*goType
+	byType map[reflect.Type]*goType
+	names  []string // registered names, sorted
+	em     cbor.UserBufferEncMode
+	dm     cbor.DecMode
+	walker walker
+}
+
+// New returns a Codec that encodes every proto.Message with protobuf, and the
+// Go types registered with Type options with CBOR.
+//
+// New fails, with an error wrapping ErrInvalidName, if an Option is nil or
+// reports a bad registration (see Type).
+func New(opts ...Option) (*Codec, error) {
+	cfg := &config{
+		byName: map[string]*goType{},
+		byType: map[reflect.Type]*goType{},
+		plans:  plans{},
+		known:  map[reflect.Type]bool{},
+	}
+	for i, opt := range opts {
+		if opt == nil {
+			return nil, fmt.Errorf("%w: option %d is nil", ErrInvalidName, i)
+		}
+		if err := opt(cfg); err != nil {
+			return nil, err
+		}
+	}
+	em, dm, err := newCBORModes()
+	if err != nil {
+		return nil, fmt.Errorf("codec: CBOR options: %w", err)
+	}
+	names := make([]string, 0, len(cfg.byName))
+	for name := range cfg.byName {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return &Codec{
+		byName: cfg.byName,
+		byType: cfg.byType,
+		names:  names,
+		em:     em,
+		dm:     dm,
+		walker: walker{plans: cfg.plans, known: cfg.known},
+	}, nil
+}
+
+// AppendEncode appends the payload of msg to dst and returns msg's type name
+// with the extended slice.
+//
+// A proto.Message (including a nil pointer of a message type, which encodes
+// as an empty message) is encoded with protobuf and named "pb:" followed by
+// its full name, such as "pb:actor.PID"; the receiving program must link the
+// message type in. A value whose dynamic type was registered with Type is
+// encoded with CBOR and named as registered. Any other msg, nil included, is
+// an ErrUnknownType error. A value that cannot be encoded is an ErrEncode
+// error: see ErrEncode. Every name returned is 1 to MaxNameLen bytes long, and
+// Decode accepts every payload returned for a registered type, within the
+// nesting and size limits of Decode, which AppendEncode checks.
+//
+// On error, out is dst: its length is unchanged, though bytes of its
+// capacity past its length may have been written. A cyclic protobuf message
+// is invalid and must not be passed: protobuf's encoder does not detect the
+// cycle and overflows the stack; cyclic values of registered types are
+// detected and rejected.
+func (c *Codec) AppendEncode(dst []byte, msg any) (name string, out []byte, err error) {
+	if msg == nil {
+		return "", dst, fmt.Errorf("%w: nil message", ErrUnknownType)
+	}
+	if m, ok := msg.(proto.Message); ok {
+		return appendProto(dst, m)
+	}
+	gt := c.lookupType(reflect.TypeOf(msg))
+	if gt == nil {
+		return "", dst, fmt.Errorf("%w: %T is neither a proto.Message nor registered", ErrUnknownType, msg)
+	}
+	out, err = c.appendCBOR(dst, gt, msg)
+	if err != nil {
+		return "", dst, err
+	}
+	return gt.name, out, nil
+}
+
+// Decode decodes payload as a message of the type called name, as
+// AppendEncode returned them, and returns the message: for a "pb:" name, a
+// new proto.Message of that type (such as *actor.PID); for a registered name,
+// a value of the registered type T.
+//
+// Decode is safe on arbitrary names and bytes. A name that is not registered,
+// or a "pb:" name of no protobuf message linked into the program, is an
+// ErrUnknownType error. Bytes that are not a valid encoding of the type are
+// an ErrDecode error: for protobuf, whatever proto.Unmarshal rejects, with
+// unknown fields kept rather than discarded; for CBOR, anything but exactly
+// one well-formed data item of the registered type, a map with a repeated
+// key, or a payload past the nesting and size limits. The message does not
+// refer to payload's memory, which the caller may reuse.
+func (c *Codec) Decode(name string, payload []byte) (any, error) {
+	if len(name) > MaxNameLen {
+		return nil, fmt.Errorf("%w: name %s is longer than %d bytes", ErrUnknownType, quoteName(name), MaxNameLen)
+	}
+	if strings.HasPrefix(name, protoPrefix) {
+		return decodeProto(name, payload)
+	}
+	gt := c.lookupName(name)
+	if gt == nil {
+		return nil, fmt.Errorf("%w: no type is registered as %s", ErrUnknownType, quoteName(name))
+	}
+	return c.decodeCBOR(gt, payload)
+}
+
+// Names returns the names of the registered Go types, sorted, in a new slice.
+// Protobuf messages, which need no registration, are not listed.
+func (c *Codec) Names() []string {
+	if c == nil {
+		return []string{}
+	}
+	return slices.Clone(c.names)
+}
+
+func (c *Codec) lookupType(t reflect.Type) *goType {
+	if c == nil {
+		return nil
+	}
+	return c.byType[t]
+}
+
+func (c *Codec) lookupName(name string) *goType {
+	if c == nil {
+		return nil
+	}
+	return c.byName[name]
+}

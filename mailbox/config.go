@@ -1,0 +1,124 @@
+package mailbox
+
+import (
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/rmactor/rmactor/rma"
+)
+
+// Config is a rank's mailbox configuration. Every rank of a world must use
+// the same values: other ranks compute where a mailbox ring lies from them.
+type Config struct {
+	// Capacity is the number of slots of each actor's mailbox ring.
+	Capacity int
+	// SlotBytes is the largest frame one slot holds: the bound on one
+	// envelope, and on one batch.
+	SlotBytes int
+	// ArenaBytes is each rank's window for its doorbell, inbox and mailbox
+	// rings; it bounds how many actors with rings a rank hosts at once.
+	ArenaBytes int
+	// InboxCapacity is the number of slots of the rank's inbox, the ring
+	// that carries system messages and messages to named actors.
+	InboxCapacity int
+	// Aggregate batches small messages to the same mailbox into one slot.
+	Aggregate bool
+	// FlushDelay is how long a batch may wait for more messages before it
+	// is flushed; 0 flushes as soon as the flusher runs.
+	FlushDelay time.Duration
+	// IdleGap: a message sent after the sender was silent this long to the
+	// same mailbox is flushed at once, so a lone message pays no batching
+	// delay.
+	IdleGap time.Duration
+	// Logger receives the package's logs.
+	Logger *zap.Logger
+}
+
+// Option changes a Config.
+type Option func(*Config) error
+
+// DefaultConfig is 16-slot mailboxes of 512-byte slots in a 64 MiB arena,
+// with aggregation on.
+func DefaultConfig() Config {
+	return Config{
+		Capacity:      16,
+		SlotBytes:     512,
+		ArenaBytes:    64 << 20,
+		InboxCapacity: 256,
+		Aggregate:     true,
+		IdleGap:       20 * time.Microsecond,
+		Logger:        zap.NewNop(),
+	}
+}
+
+// WithCapacity sets the number of slots of every mailbox ring (at least 1).
+func WithCapacity(n int) Option {
+	return func(c *Config) error {
+		if n < 1 {
+			return fmt.Errorf("%w: mailbox capacity %d", rma.ErrInvalidArgument, n)
+		}
+		c.Capacity = n
+		return nil
+	}
+}
+
+// WithSlotBytes sets the largest frame (envelope or batch) a slot holds.
+func WithSlotBytes(n int) Option {
+	return func(c *Config) error {
+		if n < minFrameLength+8 || n > rma.MaxMessageSize {
+			return fmt.Errorf("%w: slot of %d bytes", rma.ErrInvalidArgument, n)
+		}
+		c.SlotBytes = n
+		return nil
+	}
+}
+
+// WithArenaBytes sets each rank's mailbox window size.
+func WithArenaBytes(n int) Option {
+	return func(c *Config) error {
+		if n <= 0 {
+			return fmt.Errorf("%w: arena of %d bytes", rma.ErrInvalidArgument, n)
+		}
+		c.ArenaBytes = n
+		return nil
+	}
+}
+
+// WithInboxCapacity sets the number of slots of each rank's inbox.
+func WithInboxCapacity(n int) Option {
+	return func(c *Config) error {
+		if n < 1 {
+			return fmt.Errorf("%w: inbox capacity %d", rma.ErrInvalidArgument, n)
+		}
+		c.InboxCapacity = n
+		return nil
+	}
+}
+
+// WithAggregation turns batching of small messages on or off.
+func WithAggregation(on bool) Option {
+	return func(c *Config) error { c.Aggregate = on; return nil }
+}
+
+// WithFlushDelay bounds how long a batch waits for company (0 to 1 s).
+func WithFlushDelay(d time.Duration) Option {
+	return func(c *Config) error {
+		if d < 0 || d > time.Second {
+			return fmt.Errorf("%w: flush delay %v", rma.ErrInvalidArgument, d)
+		}
+		c.FlushDelay = d
+		return nil
+	}
+}
+
+// WithLogger sets the logger; nil keeps the silent default.
+func WithLogger(l *zap.Logger) Option {
+	return func(c *Config) error {
+		if l != nil {
+			c.Logger = l
+		}
+		return nil
+	}
+}

@@ -1,0 +1,28 @@
+package mailbox
+
+import "errors"
+
+// Sentinel errors; every error of this package wraps one of them or an rma
+// error, so callers can use errors.Is.
+var (
+	// ErrBadFrame reports ring bytes that are not a well-formed frame.
+	ErrBadFrame = errors.New("mailbox: malformed frame")
+	// ErrBadAddress reports a mailbox id that does not parse or names a
+	// mailbox outside the rank's pool.
+	ErrBadAddress = errors.New("mailbox: bad mailbox address")
+	// ErrStale reports a message or claim for a mailbox incarnation that has
+	// ended: its actor stopped and the ring may serve another actor now.
+	ErrStale = errors.New("mailbox: mailbox incarnation has ended")
+	// ErrNotClaimed reports claims added to an actor spawned without claims.
+	ErrNotClaimed = errors.New("mailbox: actor was not spawned with claims")
+	// ErrTooManyClaims reports claims that would pass the 40-bit bound.
+	ErrTooManyClaims = errors.New("mailbox: claims exceed 2^40-1")
+	// ErrPoolExhausted reports that the rank's arena has no room for
+	// another mailbox ring.
+	ErrPoolExhausted = errors.New("mailbox: no room for another mailbox")
+	// ErrEnvelopeTooLarge reports an envelope that does not fit in one ring
+	// slot even alone.
+	ErrEnvelopeTooLarge = errors.New("mailbox: envelope larger than a mailbox slot")
+	// ErrClosed reports use of a rank's mailboxes after Close.
+	ErrClosed = errors.New("mailbox: rank closed")
+)

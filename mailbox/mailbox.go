@@ -1,0 +1,401 @@
+package mailbox
+
+import (
+	"fmt"
+	"runtime"
+	"sync/atomic"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// Mailbox is a protoactor Mailbox whose user queue is a RemoteChannel in the
+// owner rank's arena window. Other ranks put frames of envelopes into the
+// ring; messages from the same rank take an in-memory queue instead, so they
+// are never serialised. Each sender reaches a given actor through one path
+// only, so messages from one sender to one actor keep their order. System
+// messages from this rank stay in memory.
+//
+// A mailbox binds to its rank and ring when protoactor registers its
+// handlers: the ring reserved for the actor's id, if any. Mailboxes without a
+// ring (named actors) receive other ranks' messages through the rank's inbox.
+type Mailbox struct {
+	opts mailboxOptions
+
+	system    queue
+	user      queue
+	sysCount  atomic.Int32
+	userCount atomic.Int32
+	status    atomic.Int32
+	suspended atomic.Bool
+	ready     atomic.Bool // the ring may hold frames: see doorbell.go
+
+	invoker    actor.MessageInvoker
+	dispatcher actor.Dispatcher
+	system_    *actor.ActorSystem
+	self       *actor.PID
+	proc       actor.Process
+	rank       *Rank
+	slot       *ringSlot // nil for a mailbox without a ring
+	inc        uint32
+
+	// Owned by the goroutine running the mailbox.
+	frame      []byte
+	pending    []Entry
+	next       int
+	processed  uint64
+	claimed    uint64 // claims last read: they only grow
+	claimsDone atomic.Bool
+	holding    atomic.Bool // pending has entries not yet handed out
+	released   bool        // the ring went back to the pool
+	finished   atomic.Bool
+	memClaims  atomic.Uint64 // claims word of a mailbox without a ring
+}
+
+const (
+	idle int32 = iota
+	running
+)
+
+type mailboxOptions struct {
+	governed bool
+	claims   uint64
+}
+
+// MailboxOption configures the mailboxes a Producer makes.
+type MailboxOption func(*mailboxOptions)
+
+// Claims makes the actor stop by itself once it has processed as many user
+// messages as it has claims: n now, plus any added later with AddClaims.
+// An actor spawned with Claims(0) processes messages until claims are added
+// and reached. Claims must be added before the messages they cover are
+// processed.
+func Claims(n uint64) MailboxOption {
+	return func(o *mailboxOptions) {
+		o.governed = true
+		o.claims = min(n, MaxClaims)
+	}
+}
+
+// Producer makes mailboxes for actors of a System: pass it to
+// actor.WithMailbox. The mailbox finds its rank through the ActorSystem it is
+// spawned in.
+func Producer(opts ...MailboxOption) actor.MailboxProducer {
+	var o mailboxOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return func() actor.Mailbox {
+		return &Mailbox{opts: o}
+	}
+}
+
+type contextOfSystem interface {
+	Self() *actor.PID
+	ActorSystem() *actor.ActorSystem
+}
+
+// RegisterHandlers binds the mailbox to its actor, rank and ring.
+func (m *Mailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher actor.Dispatcher) {
+	m.invoker = invoker
+	m.dispatcher = dispatcher
+	c, ok := invoker.(contextOfSystem)
+	if !ok {
+		return
+	}
+	m.self = c.Self()
+	m.system_ = c.ActorSystem()
+	m.proc, _ = m.system_.ProcessRegistry.GetLocal(m.self.Id)
+	r, ok := RankOf(m.system_)
+	if !ok {
+		return
+	}
+	m.rank = r
+	m.memClaims.Store(claimWord(0, m.opts.governed, m.opts.claims))
+	r.track(m)
+	a, has, err := ParseID(m.self.Id)
+	if err != nil || !has {
+		return
+	}
+	if err := r.bind(a, m); err != nil {
+		r.cfg.Logger.Error("mailbox: actor id names a ring it does not own; it gets messages from this rank only",
+			zapPID(m.self), zapErr(err))
+	}
+}
+
+// Start is part of protoactor's Mailbox interface.
+func (m *Mailbox) Start() {}
+
+// UserMessageCount is the number of user messages waiting in memory (local
+// ones and those already taken from the ring).
+func (m *Mailbox) UserMessageCount() int { return int(m.userCount.Load()) }
+
+// PostUserMessage queues a message from this rank.
+func (m *Mailbox) PostUserMessage(msg any) {
+	if m.finished.Load() {
+		m.dead(msg)
+		return
+	}
+	m.user.push(msg)
+	m.userCount.Add(1)
+	m.schedule()
+}
+
+// PostSystemMessage queues a system message.
+func (m *Mailbox) PostSystemMessage(msg any) {
+	if m.finished.Load() {
+		m.dead(msg)
+		return
+	}
+	m.system.push(msg)
+	m.sysCount.Add(1)
+	m.schedule()
+}
+
+// notify is called by the poller once the doorbell said the ring has
+// frames.
+func (m *Mailbox) notify() {
+	m.ready.Store(true)
+	m.schedule()
+}
+
+func (m *Mailbox) schedule() {
+	if m.status.CompareAndSwap(idle, running) {
+		m.dispatcher.Schedule(m.process)
+	}
+}
+
+func (m *Mailbox) hasWork() bool {
+	if m.sysCount.Load() > 0 {
+		return true
+	}
+	if m.finished.Load() {
+		return m.userCount.Load() > 0
+	}
+	return !m.suspended.Load() && !m.claimsDone.Load() &&
+		(m.userCount.Load() > 0 || m.ready.Load() || m.holding.Load())
+}
+
+// process runs the mailbox until it has nothing to do. The status word makes
+// it the only consumer of the queues and the ring while it runs.
+func (m *Mailbox) process() {
+	for {
+		if m.finished.Load() {
+			m.drainDead()
+		} else {
+			m.run()
+		}
+		m.status.Store(idle)
+		if !m.hasWork() {
+			if m.rank != nil {
+				m.rank.kick()
+			}
+			return
+		}
+		if !m.status.CompareAndSwap(idle, running) {
+			return
+		}
+	}
+}
+
+func (m *Mailbox) run() {
+	var msg any
+	defer func() {
+		if r := recover(); r != nil {
+			m.invoker.EscalateFailure(r, msg)
+		}
+	}()
+	budget := m.dispatcher.Throughput()
+	for i := 0; ; i++ {
+		if i >= budget {
+			i = 0
+			runtime.Gosched()
+		}
+		if v, ok := m.system.pop(); ok {
+			m.sysCount.Add(-1)
+			msg = v
+			switch v.(type) {
+			case *actor.SuspendMailbox:
+				m.suspended.Store(true)
+			case *actor.ResumeMailbox:
+				m.suspended.Store(false)
+			default:
+				m.invoker.InvokeSystemMessage(v)
+				if m.stoppedNow() {
+					m.finish()
+					return
+				}
+			}
+			continue
+		}
+		if m.suspended.Load() || m.claimsDone.Load() {
+			return
+		}
+		v, ok := m.nextUser()
+		if !ok {
+			return
+		}
+		msg = v
+		m.invoker.InvokeUserMessage(v)
+		m.countProcessed()
+	}
+}
+
+// nextUser returns the next user message: entries of the frame in hand
+// first, then messages from this rank and frames from the ring in turn.
+func (m *Mailbox) nextUser() (any, bool) {
+	for {
+		if m.next < len(m.pending) {
+			e := m.pending[m.next]
+			m.next++
+			if m.next == len(m.pending) {
+				m.holding.Store(false)
+			}
+			if v, ok := m.decode(e); ok {
+				return v, true
+			}
+			continue
+		}
+		if v, ok := m.user.pop(); ok {
+			m.userCount.Add(-1)
+			return v, true
+		}
+		if !m.ready.Load() || m.slot == nil || m.released {
+			return nil, false
+		}
+		// Clear the mark before the take: a frame committed after an empty
+		// take rings the doorbell again, and the poller sets the mark.
+		m.ready.Store(false)
+		if !m.takeFrame() {
+			continue
+		}
+		m.ready.Store(true)
+	}
+}
+
+// takeFrame takes one frame from the ring into pending.
+func (m *Mailbox) takeFrame() bool {
+	frame, ok, err := m.slot.take(m.frame[:0])
+	if err != nil {
+		m.rank.cfg.Logger.Error("mailbox: ring take failed", zapPID(m.self), zapErr(err))
+		return false
+	}
+	if !ok {
+		return false
+	}
+	m.frame = frame
+	m.pending, err = ParseFrame(frame, m.pending[:0])
+	m.next = 0
+	m.holding.Store(len(m.pending) > 0)
+	if err != nil {
+		m.rank.cfg.Logger.Error("mailbox: dropped a malformed frame", zapPID(m.self), zapErr(err))
+		m.rank.stats.badFrames.Add(1)
+	}
+	return true
+}
+
+// decode turns a ring entry into a message, or reports it as a dead letter.
+func (m *Mailbox) decode(e Entry) (any, bool) {
+	if e.Incarnation != m.inc {
+		m.rank.h.DeadLetter(e.Body, fmt.Errorf("%w: for incarnation %d, %s is incarnation %d",
+			ErrStale, e.Incarnation, m.self.Id, m.inc))
+		return nil, false
+	}
+	return m.rank.h.Decode(e.Body)
+}
+
+func (m *Mailbox) countProcessed() {
+	if !m.opts.governed {
+		return
+	}
+	m.processed++
+	if m.processed < m.claimed {
+		return
+	}
+	w, err := m.claimWord()
+	if err != nil {
+		m.rank.cfg.Logger.Error("mailbox: claims unreadable", zapPID(m.self), zapErr(err))
+		return
+	}
+	m.claimed = claimCount(w)
+	if n := m.claimed; n > 0 && m.processed >= n {
+		m.claimsDone.Store(true)
+		if m.proc != nil {
+			m.proc.Stop(m.self)
+		}
+	}
+}
+
+func (m *Mailbox) claimWord() (uint64, error) {
+	if m.slot == nil {
+		return m.memClaims.Load(), nil
+	}
+	return m.rank.ctl.Load(m.rank.rank, claimsOffset(m.slot.tok))
+}
+
+// addLocalClaims adds claims to a mailbox without a ring.
+func (m *Mailbox) addLocalClaims(n uint64) error {
+	for {
+		w := m.memClaims.Load()
+		if !claimIsGoverned(w) {
+			return fmt.Errorf("%w: %s", ErrNotClaimed, m.self.Id)
+		}
+		if n > MaxClaims-claimCount(w) {
+			return fmt.Errorf("%w: %d + %d", ErrTooManyClaims, claimCount(w), n)
+		}
+		if m.memClaims.CompareAndSwap(w, w+n) {
+			return nil
+		}
+	}
+}
+
+// stoppedNow reports whether the actor has finished stopping: protoactor
+// removes it from the registry first thing.
+func (m *Mailbox) stoppedNow() bool {
+	if m.system_ == nil || m.proc == nil {
+		return false
+	}
+	p, _ := m.system_.ProcessRegistry.GetLocal(m.self.Id)
+	return p != m.proc
+}
+
+// finish reports every message left for the stopped actor as a dead letter
+// and returns the ring to the pool. Messages posted later are reported by
+// drainDead when they schedule the mailbox.
+func (m *Mailbox) finish() {
+	m.finished.Store(true)
+	if m.slot != nil {
+		m.ready.Store(true)
+	}
+	m.drainDead()
+	if m.rank == nil {
+		return
+	}
+	m.rank.untrack(m)
+	if m.slot != nil {
+		m.rank.release(m.slot, m)
+		m.released = true
+	}
+}
+
+// drainDead reports everything queued for a stopped actor as dead letters.
+func (m *Mailbox) drainDead() {
+	for {
+		if v, ok := m.system.pop(); ok {
+			m.sysCount.Add(-1)
+			m.dead(v)
+			continue
+		}
+		v, ok := m.nextUser()
+		if !ok {
+			return
+		}
+		m.dead(v)
+	}
+}
+
+func (m *Mailbox) dead(msg any) {
+	if m.rank == nil {
+		return
+	}
+	m.rank.h.DeadMessage(m.self, msg)
+}

@@ -1,0 +1,299 @@
+package mailbox
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rmactor/rmactor/rma"
+)
+
+// Target names where an envelope goes: a mailbox ring on another rank, or
+// that rank's inbox.
+type Target struct {
+	Rank    int
+	Address Address // the mailbox ring and incarnation, unless Inbox
+	Inbox   bool
+}
+
+type outletKey struct{ rank, index int } // index -1: the inbox
+
+// outlet batches envelopes for one ring of another rank. Envelopes join the
+// open frame until it is full; a frame goes into the ring at once when the
+// sender had been idle (so a lone message is not delayed), otherwise when
+// the rank's flusher runs. Frames that find the ring full wait in queued, in
+// order, and the flusher retries them: nobody ever blocks on a full ring.
+type outlet struct {
+	mu      sync.Mutex
+	tok     uint64
+	owner   int
+	ch      *rma.Channel
+	err     error // the ring cannot be reached: every envelope is a dead letter
+	cur     frameWriter
+	queued  [][]byte
+	dirty   bool
+	last    time.Duration
+	backlog atomic.Int64 // envelopes accepted and not yet in the ring
+}
+
+type outlets struct {
+	m       sync.Map // outletKey → *outlet
+	dirtyMu sync.Mutex
+	dirty   []*outlet
+	kick    chan struct{}
+	epoch   time.Time
+}
+
+func (os *outlets) init() {
+	os.kick = make(chan struct{}, 1)
+	os.epoch = time.Now()
+}
+
+func (r *Rank) outletFor(t Target) *outlet {
+	key := outletKey{t.Rank, t.Address.Index}
+	if t.Inbox {
+		key.index = -1
+	}
+	if v, ok := r.out.m.Load(key); ok {
+		return v.(*outlet)
+	}
+	o := &outlet{owner: t.Rank}
+	o.cur.reset(r.cfg.SlotBytes)
+	if t.Inbox {
+		o.tok = inboxToken
+		o.ch = r.inboxes[t.Rank]
+	} else if t.Address.Index >= r.layout.maxRings {
+		o.err = fmt.Errorf("%w: mailbox %d, rank %d has room for %d", ErrBadAddress, t.Address.Index, t.Rank, r.layout.maxRings)
+	} else {
+		o.tok = mailboxToken(t.Address.Index)
+		o.ch, o.err = r.arena.Attach(r.ringHandle(t.Rank, t.Address.Index))
+	}
+	v, _ := r.out.m.LoadOrStore(key, o)
+	return v.(*outlet)
+}
+
+// Send queues one envelope body for t and returns at once: it never waits
+// for room in the target ring. An envelope that can never fit a slot gives
+// ErrEnvelopeTooLarge; a target that does not exist gives its error. Either
+// way nothing was queued and the caller reports the dead letter. Envelopes
+// that fail later (a ring gone corrupt) are reported to the Handler.
+func (r *Rank) Send(t Target, body []byte) error {
+	if r.closed.Load() {
+		return fmt.Errorf("mailbox: send: %w", ErrClosed)
+	}
+	if t.Rank < 0 || t.Rank >= r.world.Size() {
+		return fmt.Errorf("%w: rank %d of %d", rma.ErrInvalidRank, t.Rank, r.world.Size())
+	}
+	if len(body)+FrameOverhead > r.cfg.SlotBytes {
+		return fmt.Errorf("%w: %d-byte envelope, slots hold %d", ErrEnvelopeTooLarge, len(body), r.cfg.SlotBytes-FrameOverhead)
+	}
+	o := r.outletFor(t)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return o.err
+	}
+	if !o.cur.fits(len(body)) {
+		o.seal()
+	}
+	o.cur.add(t.Address.Incarnation, body)
+	o.backlog.Add(1)
+	now := time.Since(r.out.epoch)
+	wasIdle := now-o.last > r.cfg.IdleGap
+	o.last = now
+	if !r.cfg.Aggregate || (wasIdle && len(o.queued) == 0 && !o.dirty) {
+		if o.flushLocked(r) {
+			return nil
+		}
+	}
+	r.markDirty(o)
+	return nil
+}
+
+// Backlog is how many envelopes for t were accepted and are not yet in its
+// ring.
+func (r *Rank) Backlog(t Target) int {
+	return int(r.outletFor(t).backlog.Load())
+}
+
+// WaitRoom waits until at most limit envelopes for t are waiting, so that a
+// sender outside any actor is slowed by a full mailbox.
+func (r *Rank) WaitRoom(ctx context.Context, t Target, limit int) error {
+	o := r.outletFor(t)
+	var idle Idler
+	for o.backlog.Load() > int64(limit) {
+		r.kick()
+		if err := idle.Pause(ctx); err != nil {
+			return fmt.Errorf("mailbox: waiting for room in rank %d's mailbox: %w", t.Rank, err)
+		}
+	}
+	return nil
+}
+
+// seal moves the open frame to the queue.
+func (o *outlet) seal() {
+	if o.cur.count == 0 {
+		return
+	}
+	o.queued = append(o.queued, append([]byte(nil), o.cur.bytes()...))
+	o.cur.reset(o.cur.limit)
+}
+
+// flushLocked puts queued frames, then the open one, into the ring while it
+// has room, and rings the doorbell once if it put any. It reports whether
+// nothing is left.
+func (o *outlet) flushLocked(r *Rank) bool {
+	put := false
+	for len(o.queued) > 0 {
+		ok, err := o.ch.TryPut(o.queued[0])
+		if err != nil {
+			r.deadFrame(o.queued[0], err)
+			o.backlog.Add(-int64(frameCount(o.queued[0])))
+		} else if !ok {
+			break
+		} else {
+			r.countFrame(o.queued[0])
+			o.backlog.Add(-int64(frameCount(o.queued[0])))
+			put = true
+		}
+		o.queued[0] = nil
+		o.queued = o.queued[1:]
+	}
+	if len(o.queued) == 0 && o.cur.count > 0 {
+		ok, err := o.ch.TryPut(o.cur.bytes())
+		switch {
+		case err != nil:
+			r.deadFrame(o.cur.bytes(), err)
+		case ok:
+			r.countFrame(o.cur.bytes())
+			put = true
+		}
+		if err != nil || ok {
+			o.backlog.Add(-int64(o.cur.count))
+			o.cur.reset(o.cur.limit)
+		} else {
+			o.seal()
+		}
+	}
+	if put {
+		if err := ring(r.ctl, r.bells[o.owner], o.owner, o.tok); err != nil {
+			r.cfg.Logger.Error("mailbox: ringing a doorbell failed", zapErr(err))
+		}
+	}
+	return len(o.queued) == 0 && o.cur.count == 0
+}
+
+func frameCount(frame []byte) int { return int(frame[2]) | int(frame[3])<<8 }
+
+func (r *Rank) countFrame(frame []byte) {
+	r.stats.framesOut.Add(1)
+	r.stats.messagesOut.Add(uint64(frameCount(frame)))
+	r.stats.bytesOut.Add(uint64(len(frame)))
+}
+
+// deadFrame reports every envelope of a frame that could not be put.
+func (r *Rank) deadFrame(frame []byte, err error) {
+	entries, perr := ParseFrame(frame, nil)
+	if perr != nil {
+		r.cfg.Logger.Error("mailbox: lost a frame that failed to parse", zapErr(perr), zapErr(err))
+		return
+	}
+	for _, e := range entries {
+		r.h.DeadLetter(e.Body, err)
+	}
+}
+
+// markDirty hands o to the flusher. The caller holds o.mu.
+func (r *Rank) markDirty(o *outlet) {
+	if o.dirty {
+		return
+	}
+	o.dirty = true
+	r.out.dirtyMu.Lock()
+	r.out.dirty = append(r.out.dirty, o)
+	r.out.dirtyMu.Unlock()
+	r.kick()
+}
+
+// kick wakes the flusher.
+func (r *Rank) kick() {
+	select {
+	case r.out.kick <- struct{}{}:
+	default:
+	}
+}
+
+// flush is the rank's flusher: it puts batches into rings, and retries the
+// ones that found a ring full, backing off while nothing moves.
+func (r *Rank) flush() {
+	defer r.wg.Done()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-r.out.kick:
+		}
+		if d := r.cfg.FlushDelay; d > 0 {
+			timer.Reset(d)
+			select {
+			case <-r.stop:
+				return
+			case <-timer.C:
+			}
+		}
+		var idle Idler
+		for {
+			left, moved := r.flushDirty()
+			if left == 0 {
+				break
+			}
+			if moved {
+				idle.Reset()
+			}
+			if !idle.PauseUntil(r.stop) {
+				return
+			}
+		}
+	}
+}
+
+// flushDirty flushes every dirty outlet once; it returns how many still
+// hold envelopes and whether any envelope moved.
+func (r *Rank) flushDirty() (left int, moved bool) {
+	r.out.dirtyMu.Lock()
+	list := r.out.dirty
+	r.out.dirty = nil
+	r.out.dirtyMu.Unlock()
+	for _, o := range list {
+		o.mu.Lock()
+		before := o.backlog.Load()
+		o.dirty = false
+		if !o.flushLocked(r) {
+			r.markDirty(o)
+			left++
+		}
+		if o.backlog.Load() != before {
+			moved = true
+		}
+		o.mu.Unlock()
+	}
+	return left, moved
+}
+
+// drain flushes everything queued, waiting for room until ctx ends.
+func (os *outlets) drain(ctx context.Context, r *Rank) error {
+	var idle Idler
+	for {
+		left, _ := r.flushDirty()
+		if left == 0 {
+			return nil
+		}
+		if err := idle.Pause(ctx); err != nil {
+			return fmt.Errorf("mailbox: close: %d outlet(s) still hold messages for full mailboxes: %w", left, err)
+		}
+	}
+}

@@ -1,0 +1,318 @@
+package mailbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/extensions"
+
+	"github.com/rmactor/rmactor/rma"
+)
+
+// Handler is what the actor layer gives a Rank: envelope bodies in, messages
+// out. The mailbox package never looks inside a body.
+type Handler interface {
+	// Decode turns an envelope body taken from a mailbox ring into the
+	// message for the actor. If it cannot, it reports a dead letter with
+	// the reason and returns false.
+	Decode(body []byte) (msg any, ok bool)
+	// DeadLetter reports an envelope body that cannot be delivered.
+	DeadLetter(body []byte, reason error)
+	// DeadMessage reports a message left for an actor that has stopped.
+	DeadMessage(target *actor.PID, msg any)
+	// Inbox delivers one envelope body taken from the rank's inbox.
+	Inbox(body []byte)
+}
+
+// Rank is one rank's mailbox machinery: its arena of rings, its doorbell and
+// inbox, the poller that turns doorbell tokens into scheduled mailboxes, and
+// the outlets that batch messages to other ranks.
+type Rank struct {
+	cfg    Config
+	world  rma.World
+	rank   int
+	h      Handler
+	layout layout
+
+	arena   *rma.Arena
+	ctl     rma.Window
+	bell    *rma.Channel   // this rank's doorbell
+	inbox   *rma.Channel   // this rank's inbox
+	bells   []*rma.Channel // every rank's doorbell, attached
+	inboxes []*rma.Channel // every rank's inbox, attached
+
+	pool  pool
+	local sync.Map // actor id → *Mailbox, every live mailbox of this rank
+
+	out outlets
+
+	stats  counters
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	closed atomic.Bool
+}
+
+// counters are the rank's statistics.
+type counters struct {
+	framesOut, messagesOut, bytesOut atomic.Uint64
+	badFrames                        atomic.Uint64
+}
+
+// Stats is a snapshot of a rank's transport counters.
+type Stats struct {
+	FramesSent   uint64 // ring slots written to other ranks
+	MessagesSent uint64 // envelopes in them
+	BytesSent    uint64 // frame bytes
+	BadFrames    uint64 // malformed frames dropped (each logged)
+	Mailboxes    int    // rings created so far
+	MaxMailboxes int    // rings the arena has room for
+}
+
+// layout places the doorbell, the inbox and the rings in the arena.
+type layout struct {
+	bellBytes, inboxBytes, ringBytes int
+	ringsBase, maxRings              int
+}
+
+// Arena generations: the doorbell is the arena's first channel, the inbox
+// its second, ring i its (i+3)rd; nothing else is carved from the arena and
+// rings are never freed.
+const (
+	bellGeneration      = 1
+	inboxGeneration     = 2
+	firstRingGeneration = 3
+)
+
+func planLayout(cfg Config) (layout, error) {
+	var l layout
+	var err error
+	if l.ringBytes, err = rma.ChannelBytes(cfg.Capacity, cfg.SlotBytes); err != nil {
+		return l, err
+	}
+	if l.inboxBytes, err = rma.ChannelBytes(cfg.InboxCapacity, cfg.SlotBytes); err != nil {
+		return l, err
+	}
+	n := (cfg.ArenaBytes - l.inboxBytes) / (l.ringBytes + 24)
+	for ; n > 0; n-- {
+		if l.bellBytes, err = rma.ChannelBytes(n+1, 8); err != nil {
+			return l, err
+		}
+		if l.bellBytes+l.inboxBytes+n*l.ringBytes <= cfg.ArenaBytes {
+			break
+		}
+	}
+	if n < 1 {
+		return l, fmt.Errorf("%w: a %d-byte arena holds no %d-byte mailbox next to a %d-byte inbox",
+			rma.ErrInvalidArgument, cfg.ArenaBytes, l.ringBytes, l.inboxBytes)
+	}
+	l.maxRings = n
+	l.ringsBase = l.bellBytes + l.inboxBytes
+	return l, nil
+}
+
+// NewRank sets up this rank's mailboxes. It is collective: every rank of w
+// calls it with the same options.
+func NewRank(ctx context.Context, w rma.World, h Handler, opts ...Option) (*Rank, error) {
+	cfg := DefaultConfig()
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	l, err := planLayout(cfg)
+	if err != nil {
+		return nil, err
+	}
+	r := &Rank{cfg: cfg, world: w, rank: w.Rank(), h: h, layout: l, stop: make(chan struct{})}
+	r.pool.slots = make([]atomic.Pointer[ringSlot], l.maxRings)
+	r.pool.reserved = make(map[int]uint32)
+	r.out.init()
+	if err := r.open(ctx); err != nil {
+		r.abandon(ctx)
+		return nil, err
+	}
+	r.wg.Add(2)
+	go r.poll()
+	go r.flush()
+	return r, nil
+}
+
+func (r *Rank) open(ctx context.Context) error {
+	var err error
+	if r.ctl, err = r.world.Allocate(ctx, (r.layout.maxRings+1)*controlSlot); err != nil {
+		return fmt.Errorf("mailbox: control window: %w", err)
+	}
+	if r.arena, err = rma.NewArena(ctx, r.world, r.cfg.ArenaBytes); err != nil {
+		return fmt.Errorf("mailbox: arena: %w", err)
+	}
+	if r.bell, err = r.arena.NewChannel(r.layout.maxRings+1, 8, rma.WithClaims(rma.MaxClaim)); err != nil {
+		return fmt.Errorf("mailbox: doorbell: %w", err)
+	}
+	if r.inbox, err = r.arena.NewChannel(r.cfg.InboxCapacity, r.cfg.SlotBytes, rma.WithClaims(rma.MaxClaim)); err != nil {
+		return fmt.Errorf("mailbox: inbox: %w", err)
+	}
+	if err := r.world.Barrier(ctx); err != nil {
+		return fmt.Errorf("mailbox: %w", err)
+	}
+	n := r.world.Size()
+	r.bells = make([]*rma.Channel, n)
+	r.inboxes = make([]*rma.Channel, n)
+	for k := range n {
+		if r.bells[k], err = r.arena.Attach(rma.Handle{Rank: k, Offset: 0, Capacity: r.layout.maxRings + 1,
+			MessageSize: 8, Generation: bellGeneration}); err != nil {
+			return fmt.Errorf("mailbox: rank %d's doorbell (do all ranks use the same mailbox options?): %w", k, err)
+		}
+		if r.inboxes[k], err = r.arena.Attach(rma.Handle{Rank: k, Offset: r.layout.bellBytes, Capacity: r.cfg.InboxCapacity,
+			MessageSize: r.cfg.SlotBytes, Generation: inboxGeneration}); err != nil {
+			return fmt.Errorf("mailbox: rank %d's inbox (do all ranks use the same mailbox options?): %w", k, err)
+		}
+	}
+	return nil
+}
+
+// abandon frees what open made after a failure. Collective frees are
+// skipped: the other ranks fail the same way or abort.
+func (r *Rank) abandon(ctx context.Context) {
+	if r.arena != nil {
+		_ = r.arena.Close(ctx)
+	}
+	if r.ctl != nil {
+		_ = r.ctl.Free(ctx)
+	}
+}
+
+// Self is this rank's number.
+func (r *Rank) Self() int { return r.rank }
+
+// Size is the number of ranks.
+func (r *Rank) Size() int { return r.world.Size() }
+
+// Config is the rank's configuration.
+func (r *Rank) Config() Config { return r.cfg }
+
+// Stats reads the rank's counters.
+func (r *Rank) Stats() Stats {
+	r.pool.mu.Lock()
+	created := r.pool.created
+	r.pool.mu.Unlock()
+	return Stats{
+		FramesSent:   r.stats.framesOut.Load(),
+		MessagesSent: r.stats.messagesOut.Load(),
+		BytesSent:    r.stats.bytesOut.Load(),
+		BadFrames:    r.stats.badFrames.Load(),
+		Mailboxes:    created,
+		MaxMailboxes: r.layout.maxRings,
+	}
+}
+
+var rankExtension = extensions.NextExtensionID()
+
+// ExtensionID makes a Rank a protoactor extension, so that mailboxes find
+// their rank through the ActorSystem they are spawned in.
+func (r *Rank) ExtensionID() extensions.ExtensionID { return rankExtension }
+
+// Install registers r with an actor system (one system per rank).
+func (r *Rank) Install(as *actor.ActorSystem) { as.Extensions.Register(r) }
+
+// RankOf finds the Rank installed in an actor system.
+func RankOf(as *actor.ActorSystem) (*Rank, bool) {
+	r, ok := as.Extensions.Get(rankExtension).(*Rank)
+	return r, ok && r != nil
+}
+
+// Reserve picks a ring for an actor about to be spawned. Spawn it with an id
+// whose last segment is the address (WithAddress); if the spawn fails, call
+// Unreserve.
+func (r *Rank) Reserve() (Address, error) { return r.reserve() }
+
+// Unreserve gives back a reserved ring that no actor took.
+func (r *Rank) Unreserve(a Address) { r.unreserve(a) }
+
+func (r *Rank) track(m *Mailbox)   { r.local.Store(m.self.Id, m) }
+func (r *Rank) untrack(m *Mailbox) { r.local.CompareAndDelete(m.self.Id, m) }
+
+// Lookup finds the mailbox of a live actor of this rank by id.
+func (r *Rank) Lookup(id string) (*Mailbox, bool) {
+	v, ok := r.local.Load(id)
+	if !ok {
+		return nil, false
+	}
+	return v.(*Mailbox), true
+}
+
+// AddClaims adds n claims to the actor with the given id on rank owner. Ids
+// with a mailbox address work from any rank; a named actor's claims can be
+// added only on its own rank.
+func (r *Rank) AddClaims(owner int, id string, n int64) error {
+	if owner < 0 || owner >= r.world.Size() {
+		return fmt.Errorf("%w: rank %d of %d", rma.ErrInvalidRank, owner, r.world.Size())
+	}
+	if n < 0 {
+		return fmt.Errorf("%w: AddClaims(%d)", rma.ErrNegativeClaim, n)
+	}
+	a, has, err := ParseID(id)
+	if err != nil {
+		return err
+	}
+	if has {
+		if a.Index >= r.layout.maxRings {
+			return fmt.Errorf("%w: mailbox %d of rank %d's %d", ErrBadAddress, a.Index, owner, r.layout.maxRings)
+		}
+		return addClaims(r.ctl, owner, a, n)
+	}
+	if owner != r.rank {
+		return fmt.Errorf("%w: %q on rank %d has no mailbox address; add its claims on its own rank",
+			ErrBadAddress, id, owner)
+	}
+	v, ok := r.local.Load(id)
+	if !ok {
+		return fmt.Errorf("%w: no actor %q with claims on rank %d", ErrStale, id, owner)
+	}
+	return v.(*Mailbox).addLocalClaims(uint64(n))
+}
+
+// Close ends this rank's mailboxes. It is collective: every rank calls it
+// once its actors are done. Batches still queued for other ranks are flushed
+// first (Close waits for room in their rings until ctx ends).
+func (r *Rank) Close(ctx context.Context) error {
+	if r.closed.Swap(true) {
+		return fmt.Errorf("mailbox: close: %w", ErrClosed)
+	}
+	errs := []error{r.out.drain(ctx, r)}
+	if err := r.world.Barrier(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	close(r.stop)
+	r.wg.Wait()
+	errs = append(errs, r.untaken())
+	if err := r.world.Barrier(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	errs = append(errs, r.arena.Close(ctx), r.ctl.Free(ctx))
+	return errors.Join(errs...)
+}
+
+// untaken reports messages left in this rank's inbox and rings at Close: they
+// were sent and never delivered, and are reported rather than dropped.
+func (r *Rank) untaken() error {
+	var frames uint64
+	count := func(ch *rma.Channel) {
+		if st, err := ch.Stats(); err == nil {
+			frames += st.Len()
+		}
+	}
+	count(r.inbox)
+	r.pool.mu.Lock()
+	for i := range r.pool.created {
+		count(r.pool.slots[i].Load().ch)
+	}
+	r.pool.mu.Unlock()
+	if frames == 0 {
+		return nil
+	}
+	return fmt.Errorf("mailbox: rank %d closed with %d undelivered frame(s) in its mailboxes: %w", r.rank, frames, rma.ErrUntaken)
+}
