@@ -109,19 +109,27 @@ func (r *envelopeReader) uvarint(what string, limit uint64) uint64 {
 	return v
 }
 
-func (r *envelopeReader) string(what string) string {
-	n := r.uvarint(what+" length", uint64(len(r.b)))
+func (r *envelopeReader) bytes(what string) []byte {
+	n := r.uvarint(what, uint64(len(r.b)))
 	if r.err != nil {
-		return ""
+		return nil
 	}
-	s := string(r.b[:n])
+	s := r.b[:n:n]
 	r.b = r.b[n:]
 	return s
 }
 
+func (r *envelopeReader) string(what string) string { return string(r.bytes(what)) }
+
 // parseEnvelope decodes b into e. Strings are copied; e.payload aliases b.
 // Bytes that are not an envelope give ErrBadEnvelope.
 func parseEnvelope(b []byte, e *envelope) error {
+	return parseEnvelopeWith(b, e, func(name []byte) string { return string(name) })
+}
+
+// parseEnvelopeWith is parseEnvelope with the type name made by intern, so
+// that the names seen again and again are not allocated each time.
+func parseEnvelopeWith(b []byte, e *envelope, intern func([]byte) string) error {
 	*e = envelope{}
 	if len(b) < 2 {
 		return fmt.Errorf("%w: %d bytes", ErrBadEnvelope, len(b))
@@ -157,13 +165,14 @@ func parseEnvelope(b []byte, e *envelope) error {
 			e.header[k] = r.string("header value")
 		}
 	}
-	e.typeName = r.string("type name")
-	if r.err == nil && e.typeName == "" {
+	name := r.bytes("type name")
+	if r.err == nil && len(name) == 0 {
 		r.fail("empty type name")
 	}
 	if r.err != nil {
 		return r.err
 	}
+	e.typeName = intern(name)
 	e.payload = r.b
 	return nil
 }

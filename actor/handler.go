@@ -3,6 +3,7 @@ package actor
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
@@ -23,7 +24,7 @@ var _ mailbox.Handler = (*System)(nil)
 // decodeEnvelope parses and decodes one envelope body. On error, env holds
 // whatever parsed (for the dead letter's sender).
 func (s *System) decodeEnvelope(body []byte, env *envelope) (any, error) {
-	if err := parseEnvelope(body, env); err != nil {
+	if err := parseEnvelopeWith(body, env, s.names.intern); err != nil {
 		return nil, err
 	}
 	msg, err := s.cfg.codec.Decode(env.typeName, env.payload)
@@ -146,4 +147,30 @@ func (p pidString) String() string {
 		return "-"
 	}
 	return p.pid.Address + "/" + p.pid.Id
+}
+
+// nameCache interns message type names read from the wire.
+type nameCache struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
+
+// maxNames bounds the cache: garbage names must not grow it without end.
+const maxNames = 1 << 12
+
+func (c *nameCache) intern(b []byte) string {
+	c.mu.RLock()
+	s, ok := c.m[string(b)]
+	c.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = string(b)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxNames {
+		c.m = make(map[string]string)
+	}
+	c.m[s] = s
+	c.mu.Unlock()
+	return s
 }

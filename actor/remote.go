@@ -1,6 +1,8 @@
 package actor
 
 import (
+	"fmt"
+
 	pa "github.com/asynkron/protoactor-go/actor"
 
 	"github.com/rmactor/rmactor/mailbox"
@@ -13,50 +15,93 @@ import (
 // ring keeps the batch in the outlet and the rank's flusher retries it.
 type remoteProcess struct {
 	s      *System
-	user   mailbox.Target
-	system mailbox.Target
 	id     string
+	inc    uint32
+	user   *mailbox.Outlet // nil: the user path failed, with err
+	err    error
+	system *mailbox.Outlet
+	inbox  bool // user messages go through the inbox too
 }
 
 var _ pa.Process = (*remoteProcess)(nil)
 
 // resolve is the AddressResolver for "rank:N" PIDs of other ranks.
 func (s *System) resolve(pid *pa.PID) (pa.Process, bool) {
-	k, err := s.rankOf(pid)
-	if err != nil || k == s.rank {
-		return nil, false
-	}
-	p := &remoteProcess{s: s, id: pid.Id, system: mailbox.Target{Rank: k, Inbox: true}}
-	p.user, err = s.target(k, pid.Id, kindUser)
+	p, err := s.remote(pid)
 	if err != nil {
 		return nil, false
 	}
 	return p, true
 }
 
-// target is where a user (or system) message for id on rank k goes.
-func (s *System) target(k int, id string, kind byte) (mailbox.Target, error) {
-	if kind == kindSystem {
-		return mailbox.Target{Rank: k, Inbox: true}, nil
-	}
-	a, has, err := mailbox.ParseID(id)
+type remoteKey struct {
+	rank int
+	id   string
+}
+
+// maxRemoteCache bounds the cache of resolved PIDs; it is cleared when full.
+const maxRemoteCache = 1 << 16
+
+// remote resolves a PID of another rank. PIDs with a mailbox address are
+// cached; others (named actors, futures) are cheap to resolve.
+func (s *System) remote(pid *pa.PID) (*remoteProcess, error) {
+	k, err := s.rankOf(pid)
 	if err != nil {
-		return mailbox.Target{}, err
+		return nil, err
 	}
-	if !has {
-		return mailbox.Target{Rank: k, Inbox: true}, nil
+	if k == s.rank {
+		return nil, fmt.Errorf("%w: %s is local", ErrInvalidPID, pid.Id)
 	}
-	return mailbox.Target{Rank: k, Address: a}, nil
+	key := remoteKey{k, pid.Id}
+	s.cacheMu.RLock()
+	p, ok := s.cache[key]
+	s.cacheMu.RUnlock()
+	if ok {
+		return p, nil
+	}
+	inbox, err := s.mb.Outlet(mailbox.Target{Rank: k, Inbox: true})
+	if err != nil {
+		return nil, err
+	}
+	p = &remoteProcess{s: s, id: pid.Id, system: inbox}
+	a, has, err := mailbox.ParseID(pid.Id)
+	switch {
+	case err != nil:
+		p.err = err
+	case !has:
+		p.user, p.inbox = inbox, true
+		return p, nil
+	default:
+		p.inc = a.Incarnation
+		p.user, p.err = s.mb.Outlet(mailbox.Target{Rank: k, Address: a})
+	}
+	s.cacheMu.Lock()
+	if len(s.cache) >= maxRemoteCache {
+		clear(s.cache)
+	}
+	s.cache[key] = p
+	s.cacheMu.Unlock()
+	return p, nil
 }
 
 func (p *remoteProcess) SendUserMessage(pid *pa.PID, msg any) {
-	if err := p.s.sendRemote(p.user, p.id, kindUser, msg); err != nil {
+	if err := p.sendUser(msg); err != nil {
 		p.s.deadOutgoing(pid, msg, err)
 	}
 }
 
+func (p *remoteProcess) sendUser(msg any) error {
+	if p.err != nil {
+		return p.err
+	}
+	if p.inbox {
+		return p.s.sendRemote(p.user, 0, p.id, kindUser, msg)
+	}
+	return p.s.sendRemote(p.user, p.inc, "", kindUser, msg)
+}
+
 func (p *remoteProcess) SendSystemMessage(pid *pa.PID, msg any) {
-	if err := p.s.sendRemote(p.system, p.id, kindSystem, msg); err != nil {
+	if err := p.s.sendRemote(p.system, 0, p.id, kindSystem, msg); err != nil {
 		p.s.deadOutgoing(pid, msg, err)
 	}
 }
@@ -68,15 +113,13 @@ func (p *remoteProcess) Stop(pid *pa.PID) {
 // buffers are one send's scratch space.
 type buffers struct{ body, payload []byte }
 
-// sendRemote encodes one envelope and queues it for t.
-func (s *System) sendRemote(t mailbox.Target, id string, kind byte, msg any) error {
+// sendRemote encodes one envelope and queues it in o. target is the id for
+// inbox delivery, empty for a mailbox ring.
+func (s *System) sendRemote(o *mailbox.Outlet, inc uint32, target string, kind byte, msg any) error {
 	b := s.bufs.Get().(*buffers)
 	defer s.bufs.Put(b)
 	header, message, sender := pa.UnwrapEnvelope(msg)
-	e := envelope{kind: kind}
-	if t.Inbox {
-		e.target = id
-	}
+	e := envelope{kind: kind, target: target}
 	if sender != nil {
 		k, err := s.rankOf(sender)
 		if err != nil {
@@ -94,5 +137,5 @@ func (s *System) sendRemote(t mailbox.Target, id string, kind byte, msg any) err
 	}
 	e.payload = b.payload
 	b.body = appendEnvelope(b.body[:0], &e)
-	return s.mb.Send(t, b.body)
+	return o.Send(inc, b.body)
 }

@@ -33,6 +33,10 @@ type System struct {
 	addrs []string
 	log   *zap.Logger
 	bufs  sync.Pool
+
+	names   nameCache
+	cacheMu sync.RWMutex
+	cache   map[remoteKey]*remoteProcess
 }
 
 // NewSystem starts this rank's actor system. It is collective: every rank
@@ -51,7 +55,7 @@ func NewSystem(ctx context.Context, w rma.World, opts ...Option) (*System, error
 		}
 		cfg.codec = c
 	}
-	s := &System{cfg: cfg, world: w, rank: w.Rank()}
+	s := &System{cfg: cfg, world: w, rank: w.Rank(), cache: make(map[remoteKey]*remoteProcess)}
 	s.log = cfg.logger.With(zap.Int("rank", s.rank))
 	s.addrs = make([]string, w.Size())
 	for k := range s.addrs {
@@ -170,14 +174,14 @@ func (s *System) Send(ctx context.Context, pid *PID, msg any) error {
 		s.as.Root.Send(pid, msg)
 		return nil
 	}
-	t, err := s.target(k, pid.Id, kindUser)
+	p, err := s.remote(pid)
 	if err != nil {
 		return err
 	}
-	if err := s.sendRemote(t, pid.Id, kindUser, msg); err != nil {
+	if err := p.sendUser(msg); err != nil {
 		return err
 	}
-	return s.mb.WaitRoom(ctx, t, s.cfg.capacity)
+	return p.user.WaitRoom(ctx, s.cfg.capacity)
 }
 
 // Request sends msg to pid with a reply address and waits for the response,

@@ -23,6 +23,7 @@ type Codec struct {
 	em     cbor.UserBufferEncMode
 	dm     cbor.DecMode
 	walker walker
+	protos *protoCache
 }
 
 // New returns a Codec that encodes every proto.Message with protobuf, and the
@@ -61,6 +62,7 @@ func New(opts ...Option) (*Codec, error) {
 		em:     em,
 		dm:     dm,
 		walker: walker{plans: cfg.plans, known: cfg.known},
+		protos: newProtoCache(),
 	}, nil
 }
 
@@ -73,21 +75,23 @@ func New(opts ...Option) (*Codec, error) {
 // message type in. A value whose dynamic type was registered with Type is
 // encoded with CBOR and named as registered. Any other msg, nil included, is
 // an ErrUnknownType error. A value that cannot be encoded is an ErrEncode
-// error: see ErrEncode. Every name returned is 1 to MaxNameLen bytes long, and
-// Decode accepts every payload returned for a registered type, within the
-// nesting and size limits of Decode, which AppendEncode checks.
+// error: see ErrEncode. Every name returned is 1 to MaxNameLen bytes long.
+//
+// For a registered type, AppendEncode checks the payload against the nesting
+// and size limits of Decode, so that a value too deep or too large fails here
+// rather than on the receiving rank, and it detects cyclic values, which fail
+// with ErrEncode. A cyclic protobuf message, by contrast, is invalid and must
+// not be passed: protobuf's encoder does not detect the cycle and overflows
+// the stack.
 //
 // On error, out is dst: its length is unchanged, though bytes of its
-// capacity past its length may have been written. A cyclic protobuf message
-// is invalid and must not be passed: protobuf's encoder does not detect the
-// cycle and overflows the stack; cyclic values of registered types are
-// detected and rejected.
+// capacity past its length may have been written.
 func (c *Codec) AppendEncode(dst []byte, msg any) (name string, out []byte, err error) {
 	if msg == nil {
 		return "", dst, fmt.Errorf("%w: nil message", ErrUnknownType)
 	}
 	if m, ok := msg.(proto.Message); ok {
-		return appendProto(dst, m)
+		return c.protoCache().appendProto(dst, m)
 	}
 	gt := c.lookupType(reflect.TypeOf(msg))
 	if gt == nil {
@@ -118,7 +122,7 @@ func (c *Codec) Decode(name string, payload []byte) (any, error) {
 		return nil, fmt.Errorf("%w: name %s is longer than %d bytes", ErrUnknownType, quoteName(name), MaxNameLen)
 	}
 	if strings.HasPrefix(name, protoPrefix) {
-		return decodeProto(name, payload)
+		return c.protoCache().decodeProto(name, payload)
 	}
 	gt := c.lookupName(name)
 	if gt == nil {
@@ -148,4 +152,11 @@ func (c *Codec) lookupName(name string) *goType {
 		return nil
 	}
 	return c.byName[name]
+}
+
+func (c *Codec) protoCache() *protoCache {
+	if c == nil {
+		return nil
+	}
+	return c.protos
 }

@@ -29,9 +29,9 @@ var (
 
 	// ErrInvalidName reports a bad registration, returned by New: an empty
 	// name, a name longer than MaxNameLen bytes or starting with "pb:", a name
-	// or a type registered twice, or a type that cannot be registered (an
+	// or a type registered twice, a type that cannot be registered (an
 	// interface type, a protobuf message, or a type the CBOR encoding does not
-	// support).
+	// support), or a nil Option.
 	ErrInvalidName = errors.New("codec: invalid registration")
 )
 

@@ -10,6 +10,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/fxamacker/cbor/v2"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 )
@@ -83,6 +84,9 @@ func FuzzDecode(f *testing.F) {
 		wrapperspb.String("s"),
 		&actor.PID{Address: "host:1", Id: "$7", RequestId: 9},
 		mustStruct(f, map[string]any{"x": []any{1.0, "y", map[string]any{"z": nil}}}),
+		// Any message linked into the program decodes; this proto2 one
+		// has groups, extensions and required fields in its graph.
+		protodesc.ToFileDescriptorProto(structpb.File_google_protobuf_struct_proto),
 	}
 	for _, msg := range valid {
 		name, b, err := c.AppendEncode(nil, msg)

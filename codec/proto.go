@@ -3,6 +3,7 @@ package codec
 import (
 	"fmt"
 	"reflect"
+	"sync"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -25,9 +26,64 @@ func protoUnmarshalOptions() proto.UnmarshalOptions {
 	}
 }
 
+// protoCache remembers the wire names of protobuf message types and the
+// message types of wire names, so that the hot path neither builds strings
+// nor searches the registry. Only names found in the registry are kept, so
+// it is bounded by the program's message types. A nil cache caches nothing.
+type protoCache struct {
+	mu     sync.RWMutex
+	names  map[protoreflect.MessageDescriptor]string
+	byName map[string]protoreflect.MessageType
+}
+
+func newProtoCache() *protoCache {
+	return &protoCache{
+		names:  make(map[protoreflect.MessageDescriptor]string),
+		byName: make(map[string]protoreflect.MessageType),
+	}
+}
+
+func (pc *protoCache) name(d protoreflect.MessageDescriptor) string {
+	if pc == nil {
+		return protoPrefix + string(d.FullName())
+	}
+	pc.mu.RLock()
+	name, ok := pc.names[d]
+	pc.mu.RUnlock()
+	if !ok {
+		name = protoPrefix + string(d.FullName())
+		pc.mu.Lock()
+		pc.names[d] = name
+		pc.mu.Unlock()
+	}
+	return name
+}
+
+func (pc *protoCache) messageType(name string) (protoreflect.MessageType, error) {
+	if pc != nil {
+		pc.mu.RLock()
+		mt, ok := pc.byName[name]
+		pc.mu.RUnlock()
+		if ok {
+			return mt, nil
+		}
+	}
+	// An invalid name is simply not found.
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(name[len(protoPrefix):]))
+	if err != nil {
+		return nil, err
+	}
+	if pc != nil {
+		pc.mu.Lock()
+		pc.byName[name] = mt
+		pc.mu.Unlock()
+	}
+	return mt, nil
+}
+
 // appendProto appends the protobuf encoding of m to dst and returns its name.
-func appendProto(dst []byte, m proto.Message) (string, []byte, error) {
-	name := protoPrefix + string(m.ProtoReflect().Descriptor().FullName())
+func (pc *protoCache) appendProto(dst []byte, m proto.Message) (string, []byte, error) {
+	name := pc.name(m.ProtoReflect().Descriptor())
 	if len(name) > MaxNameLen {
 		return "", dst, fmt.Errorf("%w: %s: the name is longer than %d bytes", ErrEncode, quoteName(name), MaxNameLen)
 	}
@@ -40,12 +96,8 @@ func appendProto(dst []byte, m proto.Message) (string, []byte, error) {
 
 // decodeProto decodes payload as the protobuf message that name, which starts
 // with "pb:", names.
-func decodeProto(name string, payload []byte) (any, error) {
-	full := protoreflect.FullName(name[len(protoPrefix):])
-	if !full.IsValid() {
-		return nil, fmt.Errorf("%w: %s is not a valid protobuf message name", ErrUnknownType, quoteName(name))
-	}
-	mt, err := protoregistry.GlobalTypes.FindMessageByName(full)
+func (pc *protoCache) decodeProto(name string, payload []byte) (any, error) {
+	mt, err := pc.messageType(name)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: no such protobuf message in this program: %w", ErrUnknownType, quoteName(name), err)
 	}

@@ -20,12 +20,13 @@ type Target struct {
 
 type outletKey struct{ rank, index int } // index -1: the inbox
 
-// outlet batches envelopes for one ring of another rank. Envelopes join the
+// Outlet batches envelopes for one ring of another rank. Envelopes join the
 // open frame until it is full; a frame goes into the ring at once when the
 // sender had been idle (so a lone message is not delayed), otherwise when
 // the rank's flusher runs. Frames that find the ring full wait in queued, in
 // order, and the flusher retries them: nobody ever blocks on a full ring.
-type outlet struct {
+type Outlet struct {
+	r       *Rank
 	mu      sync.Mutex
 	tok     uint64
 	owner   int
@@ -39,27 +40,38 @@ type outlet struct {
 }
 
 type outlets struct {
-	m       sync.Map // outletKey → *outlet
+	mu      sync.RWMutex
+	m       map[outletKey]*Outlet
 	dirtyMu sync.Mutex
-	dirty   []*outlet
+	dirty   []*Outlet
 	kick    chan struct{}
 	epoch   time.Time
 }
 
 func (os *outlets) init() {
+	os.m = make(map[outletKey]*Outlet)
 	os.kick = make(chan struct{}, 1)
 	os.epoch = time.Now()
 }
 
-func (r *Rank) outletFor(t Target) *outlet {
+// Outlet is the batching queue for t's ring (the incarnation in t does not
+// matter: one outlet serves every incarnation of a ring). A target that
+// cannot exist gives its error.
+func (r *Rank) Outlet(t Target) (*Outlet, error) {
+	if t.Rank < 0 || t.Rank >= r.world.Size() {
+		return nil, fmt.Errorf("%w: rank %d of %d", rma.ErrInvalidRank, t.Rank, r.world.Size())
+	}
 	key := outletKey{t.Rank, t.Address.Index}
 	if t.Inbox {
 		key.index = -1
 	}
-	if v, ok := r.out.m.Load(key); ok {
-		return v.(*outlet)
+	r.out.mu.RLock()
+	o, ok := r.out.m[key]
+	r.out.mu.RUnlock()
+	if ok {
+		return o, o.err
 	}
-	o := &outlet{owner: t.Rank}
+	o = &Outlet{r: r, owner: t.Rank}
 	o.cur.reset(r.cfg.SlotBytes)
 	if t.Inbox {
 		o.tok = inboxToken
@@ -70,8 +82,14 @@ func (r *Rank) outletFor(t Target) *outlet {
 		o.tok = mailboxToken(t.Address.Index)
 		o.ch, o.err = r.arena.Attach(r.ringHandle(t.Rank, t.Address.Index))
 	}
-	v, _ := r.out.m.LoadOrStore(key, o)
-	return v.(*outlet)
+	r.out.mu.Lock()
+	if prev, ok := r.out.m[key]; ok {
+		o = prev
+	} else {
+		r.out.m[key] = o
+	}
+	r.out.mu.Unlock()
+	return o, o.err
 }
 
 // Send queues one envelope body for t and returns at once: it never waits
@@ -80,25 +98,29 @@ func (r *Rank) outletFor(t Target) *outlet {
 // way nothing was queued and the caller reports the dead letter. Envelopes
 // that fail later (a ring gone corrupt) are reported to the Handler.
 func (r *Rank) Send(t Target, body []byte) error {
+	o, err := r.Outlet(t)
+	if err != nil {
+		return err
+	}
+	return o.Send(t.Address.Incarnation, body)
+}
+
+// Send queues one envelope body for incarnation inc of the outlet's ring;
+// see Rank.Send.
+func (o *Outlet) Send(inc uint32, body []byte) error {
+	r := o.r
 	if r.closed.Load() {
 		return fmt.Errorf("mailbox: send: %w", ErrClosed)
-	}
-	if t.Rank < 0 || t.Rank >= r.world.Size() {
-		return fmt.Errorf("%w: rank %d of %d", rma.ErrInvalidRank, t.Rank, r.world.Size())
 	}
 	if len(body)+FrameOverhead > r.cfg.SlotBytes {
 		return fmt.Errorf("%w: %d-byte envelope, slots hold %d", ErrEnvelopeTooLarge, len(body), r.cfg.SlotBytes-FrameOverhead)
 	}
-	o := r.outletFor(t)
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.err != nil {
-		return o.err
-	}
 	if !o.cur.fits(len(body)) {
 		o.seal()
 	}
-	o.cur.add(t.Address.Incarnation, body)
+	o.cur.add(inc, body)
 	o.backlog.Add(1)
 	now := time.Since(r.out.epoch)
 	wasIdle := now-o.last > r.cfg.IdleGap
@@ -112,28 +134,24 @@ func (r *Rank) Send(t Target, body []byte) error {
 	return nil
 }
 
-// Backlog is how many envelopes for t were accepted and are not yet in its
-// ring.
-func (r *Rank) Backlog(t Target) int {
-	return int(r.outletFor(t).backlog.Load())
-}
+// Backlog is how many envelopes were accepted and are not yet in the ring.
+func (o *Outlet) Backlog() int { return int(o.backlog.Load()) }
 
-// WaitRoom waits until at most limit envelopes for t are waiting, so that a
-// sender outside any actor is slowed by a full mailbox.
-func (r *Rank) WaitRoom(ctx context.Context, t Target, limit int) error {
-	o := r.outletFor(t)
+// WaitRoom waits until at most limit envelopes are waiting, so that a sender
+// outside any actor is slowed by a full mailbox.
+func (o *Outlet) WaitRoom(ctx context.Context, limit int) error {
 	var idle Idler
 	for o.backlog.Load() > int64(limit) {
-		r.kick()
+		o.r.kick()
 		if err := idle.Pause(ctx); err != nil {
-			return fmt.Errorf("mailbox: waiting for room in rank %d's mailbox: %w", t.Rank, err)
+			return fmt.Errorf("mailbox: waiting for room in rank %d's mailbox: %w", o.owner, err)
 		}
 	}
 	return nil
 }
 
 // seal moves the open frame to the queue.
-func (o *outlet) seal() {
+func (o *Outlet) seal() {
 	if o.cur.count == 0 {
 		return
 	}
@@ -144,7 +162,7 @@ func (o *outlet) seal() {
 // flushLocked puts queued frames, then the open one, into the ring while it
 // has room, and rings the doorbell once if it put any. It reports whether
 // nothing is left.
-func (o *outlet) flushLocked(r *Rank) bool {
+func (o *Outlet) flushLocked(r *Rank) bool {
 	put := false
 	for len(o.queued) > 0 {
 		ok, err := o.ch.TryPut(o.queued[0])
@@ -206,7 +224,7 @@ func (r *Rank) deadFrame(frame []byte, err error) {
 }
 
 // markDirty hands o to the flusher. The caller holds o.mu.
-func (r *Rank) markDirty(o *outlet) {
+func (r *Rank) markDirty(o *Outlet) {
 	if o.dirty {
 		return
 	}
