@@ -111,6 +111,9 @@ func (r *envelopeReader) uvarint(what string, limit uint64) uint64 {
 
 func (r *envelopeReader) bytes(what string) []byte {
 	n := r.uvarint(what, uint64(len(r.b)))
+	if r.err == nil && n > uint64(len(r.b)) {
+		r.fail(what + " past the end")
+	}
 	if r.err != nil {
 		return nil
 	}

@@ -49,24 +49,24 @@ func (s *System) senderPID(env *envelope) *pa.PID {
 }
 
 // Decode implements mailbox.Handler.
-func (s *System) Decode(body []byte) (any, bool) {
+func (s *System) Decode(body []byte) (any, bool, bool) {
 	var env envelope
 	msg, err := s.decodeEnvelope(body, &env)
 	if err != nil {
 		s.deadIncoming(nil, &env, err)
-		return nil, false
+		return nil, false, false
 	}
-	if env.kind != kindUser {
-		s.deadIncoming(nil, &env, fmt.Errorf("%w: system message in a mailbox ring", ErrBadEnvelope))
-		return nil, false
-	}
-	return msg, true
+	return msg, env.kind == kindSystem, true
 }
 
 // DeadLetter implements mailbox.Handler.
-func (s *System) DeadLetter(body []byte, reason error) {
+func (s *System) DeadLetter(target string, body []byte, reason error) {
 	var env envelope
-	if msg, err := s.decodeEnvelope(body, &env); err == nil {
+	msg, err := s.decodeEnvelope(body, &env)
+	if env.target == "" {
+		env.target = target
+	}
+	if err == nil {
 		_, m, sender := pa.UnwrapEnvelope(msg)
 		s.publishDead(s.targetPID(&env), m, sender, reason)
 		return

@@ -100,8 +100,20 @@ func (p *remoteProcess) sendUser(msg any) error {
 	return p.s.sendRemote(p.user, p.inc, "", kindUser, msg)
 }
 
+// SendSystemMessage sends system messages the way user messages to the same
+// PID go (the actor's ring, or the inbox), so that one sender's Watch and
+// PoisonPill arrive in the order they were sent.
 func (p *remoteProcess) SendSystemMessage(pid *pa.PID, msg any) {
-	if err := p.s.sendRemote(p.system, 0, p.id, kindSystem, msg); err != nil {
+	var err error
+	switch {
+	case p.inbox || p.err != nil:
+		err = p.s.sendRemote(p.system, 0, p.id, kindSystem, msg)
+	default:
+		// The id travels too: a Watch for an actor that has stopped
+		// must come back as Terminated naming it.
+		err = p.s.sendRemote(p.user, p.inc, p.id, kindSystem, msg)
+	}
+	if err != nil {
 		p.s.deadOutgoing(pid, msg, err)
 	}
 }
@@ -114,7 +126,8 @@ func (p *remoteProcess) Stop(pid *pa.PID) {
 type buffers struct{ body, payload []byte }
 
 // sendRemote encodes one envelope and queues it in o. target is the id for
-// inbox delivery, empty for a mailbox ring.
+// inbox delivery and for system messages, empty for user messages to a
+// mailbox ring.
 func (s *System) sendRemote(o *mailbox.Outlet, inc uint32, target string, kind byte, msg any) error {
 	b := s.bufs.Get().(*buffers)
 	defer s.bufs.Put(b)

@@ -151,13 +151,6 @@ func (m *Mailbox) PostSystemMessage(msg any) {
 	m.schedule()
 }
 
-// notify is called by the poller once the doorbell said the ring has
-// frames.
-func (m *Mailbox) notify() {
-	m.ready.Store(true)
-	m.schedule()
-}
-
 func (m *Mailbox) schedule() {
 	if m.status.CompareAndSwap(idle, running) {
 		m.dispatcher.Schedule(m.process)
@@ -187,7 +180,8 @@ func (m *Mailbox) process() {
 		m.status.Store(idle)
 		if !m.hasWork() {
 			if m.rank != nil {
-				m.rank.kick()
+				// The actor goes idle: what it sent goes out now.
+				m.rank.flushIdle()
 			}
 			return
 		}
@@ -250,10 +244,20 @@ func (m *Mailbox) nextUser() (any, bool) {
 			if m.next == len(m.pending) {
 				m.holding.Store(false)
 			}
-			if v, ok := m.decode(e); ok {
+			v, system, ok := m.decode(e)
+			if !ok {
+				continue
+			}
+			if !system {
 				return v, true
 			}
-			continue
+			// A system message from another rank travels in the ring, in
+			// order with that sender's user messages (a Watch before a
+			// PoisonPill): queue it and return, so that it is handled
+			// before the entries after it.
+			m.system.push(v)
+			m.sysCount.Add(1)
+			return nil, false
 		}
 		if v, ok := m.user.pop(); ok {
 			m.userCount.Add(-1)
@@ -294,11 +298,11 @@ func (m *Mailbox) takeFrame() bool {
 }
 
 // decode turns a ring entry into a message, or reports it as a dead letter.
-func (m *Mailbox) decode(e Entry) (any, bool) {
+func (m *Mailbox) decode(e Entry) (msg any, system, ok bool) {
 	if e.Incarnation != m.inc {
-		m.rank.h.DeadLetter(e.Body, fmt.Errorf("%w: for incarnation %d, %s is incarnation %d",
+		m.rank.h.DeadLetter(Address{Index: m.slot.index, Incarnation: e.Incarnation}.String(), e.Body, fmt.Errorf("%w: for incarnation %d, %s is incarnation %d",
 			ErrStale, e.Incarnation, m.self.Id, m.inc))
-		return nil, false
+		return nil, false, false
 	}
 	return m.rank.h.Decode(e.Body)
 }
@@ -385,11 +389,13 @@ func (m *Mailbox) drainDead() {
 			m.dead(v)
 			continue
 		}
-		v, ok := m.nextUser()
-		if !ok {
+		if v, ok := m.nextUser(); ok {
+			m.dead(v)
+			continue
+		}
+		if m.sysCount.Load() == 0 && !m.holding.Load() {
 			return
 		}
-		m.dead(v)
 	}
 }
 

@@ -219,7 +219,7 @@ func (r *Rank) deadFrame(frame []byte, err error) {
 		return
 	}
 	for _, e := range entries {
-		r.h.DeadLetter(e.Body, err)
+		r.h.DeadLetter("", e.Body, err)
 	}
 }
 
@@ -233,6 +233,21 @@ func (r *Rank) markDirty(o *Outlet) {
 	r.out.dirty = append(r.out.dirty, o)
 	r.out.dirtyMu.Unlock()
 	r.kick()
+}
+
+// flushIdle flushes the dirty outlets on the calling goroutine, an actor
+// that went idle, sparing the flusher's wake-up; what finds its ring full is
+// left to the flusher.
+func (r *Rank) flushIdle() {
+	r.out.dirtyMu.Lock()
+	none := len(r.out.dirty) == 0
+	r.out.dirtyMu.Unlock()
+	if none {
+		return
+	}
+	if left, _ := r.flushDirty(); left > 0 {
+		r.kick()
+	}
 }
 
 // kick wakes the flusher.

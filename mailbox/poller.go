@@ -1,8 +1,14 @@
 package mailbox
 
 // poll is the rank's dispatcher loop: it answers doorbell tokens, delivers
-// the inbox itself and schedules mailboxes whose rings have frames. Its work
-// per token is constant however many actors the rank hosts.
+// the inbox itself and runs mailboxes whose rings have frames. Its work per
+// token is constant however many actors the rank hosts.
+//
+// Leader and followers: when a token makes an idle mailbox ready, the poller
+// starts its successor and then runs the mailbox itself, so the message is
+// handled without waiting for the scheduler to start another goroutine, and
+// an actor that blocks (say, on a future) never stops the rank's polling.
+// Exactly one goroutine polls at a time.
 func (r *Rank) poll() {
 	defer r.wg.Done()
 	var tokBuf [8]byte
@@ -18,8 +24,14 @@ func (r *Rank) poll() {
 			idle.Reset()
 			if tok == inboxToken {
 				frame, entries = r.drainInbox(frame, entries)
-			} else {
-				frame, entries = r.ringReady(tok, frame, entries)
+				continue
+			}
+			var mb *Mailbox
+			if mb, frame, entries = r.ringReady(tok, frame, entries); mb != nil {
+				r.wg.Add(1)
+				go r.poll()
+				mb.process()
+				return
 			}
 			continue
 		}
@@ -54,35 +66,42 @@ func (r *Rank) drainInbox(frame []byte, entries []Entry) ([]byte, []Entry) {
 	}
 }
 
-// ringReady hands a ring with frames to its mailbox, or drains a ring no
+// ringReady marks a ring with frames ready for its mailbox and returns the
+// mailbox if the caller should run it (it was idle), or drains a ring no
 // actor holds, reporting its envelopes as dead letters.
-func (r *Rank) ringReady(tok uint64, frame []byte, entries []Entry) ([]byte, []Entry) {
+func (r *Rank) ringReady(tok uint64, frame []byte, entries []Entry) (*Mailbox, []byte, []Entry) {
 	index := int(tok - 1)
 	if index < 0 || index >= len(r.pool.slots) {
 		r.cfg.Logger.Error("mailbox: doorbell token names no ring", zapErr(ErrBadAddress))
-		return frame, entries
+		return nil, frame, entries
 	}
 	s := r.pool.slots[index].Load()
 	if s == nil {
 		r.cfg.Logger.Error("mailbox: doorbell token for a ring never created", zapErr(ErrBadAddress))
-		return frame, entries
+		return nil, frame, entries
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.mb != nil {
-		s.mb.notify()
-		return frame, entries
+	mb := s.mb
+	if mb != nil {
+		s.mu.Unlock()
+		mb.ready.Store(true)
+		if mb.status.CompareAndSwap(idle, running) {
+			return mb, frame, entries
+		}
+		// It is running and will see the mark before it goes idle.
+		return nil, frame, entries
 	}
+	defer s.mu.Unlock()
 	for {
 		var ok bool
 		var err error
 		frame, ok, err = s.takeLocked(frame[:0])
 		if err != nil {
 			r.cfg.Logger.Error("mailbox: ring take", zapErr(err))
-			return frame, entries
+			return nil, frame, entries
 		}
 		if !ok {
-			return frame, entries
+			return nil, frame, entries
 		}
 		entries, err = ParseFrame(frame, entries[:0])
 		if err != nil {
@@ -91,7 +110,7 @@ func (r *Rank) ringReady(tok uint64, frame []byte, entries []Entry) ([]byte, []E
 			continue
 		}
 		for _, e := range entries {
-			r.h.DeadLetter(e.Body, ErrStale)
+			r.h.DeadLetter(Address{Index: index, Incarnation: e.Incarnation}.String(), e.Body, ErrStale)
 		}
 	}
 }

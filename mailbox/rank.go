@@ -17,11 +17,13 @@ import (
 // out. The mailbox package never looks inside a body.
 type Handler interface {
 	// Decode turns an envelope body taken from a mailbox ring into the
-	// message for the actor. If it cannot, it reports a dead letter with
-	// the reason and returns false.
-	Decode(body []byte) (msg any, ok bool)
-	// DeadLetter reports an envelope body that cannot be delivered.
-	DeadLetter(body []byte, reason error)
+	// message for the actor, and says whether it is a system message. If
+	// it cannot, it reports a dead letter with the reason and returns
+	// ok false.
+	Decode(body []byte) (msg any, system, ok bool)
+	// DeadLetter reports an envelope body that cannot be delivered; target
+	// is the id of the actor it was meant for, or "" if unknown.
+	DeadLetter(target string, body []byte, reason error)
 	// DeadMessage reports a message left for an actor that has stopped.
 	DeadMessage(target *actor.PID, msg any)
 	// Inbox delivers one envelope body taken from the rank's inbox.

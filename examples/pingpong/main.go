@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -34,6 +35,7 @@ type Config struct {
 	Requests  int  // request/response round trips
 	Aggregate bool // batch small messages per target mailbox
 	Capacity  int  // mailbox slots
+	Profile   string
 }
 
 func main() {
@@ -43,6 +45,7 @@ func main() {
 	flag.IntVar(&cfg.Requests, "requests", 10000, "request/response round trips")
 	flag.BoolVar(&cfg.Aggregate, "aggregate", true, "batch small messages to the same mailbox")
 	flag.IntVar(&cfg.Capacity, "capacity", 64, "mailbox slots")
+	flag.StringVar(&cfg.Profile, "cpuprofile", "", "write each rank's CPU profile to `prefix`.rankN")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -68,6 +71,17 @@ func Run(ctx context.Context, w rma.World, cfg Config, out io.Writer) error {
 	}
 	if cfg.Messages < 1 || cfg.Requests < 1 {
 		return fmt.Errorf("%w: -n %d, -requests %d", rma.ErrInvalidArgument, cfg.Messages, cfg.Requests)
+	}
+	if cfg.Profile != "" {
+		f, err := os.Create(fmt.Sprintf("%s.rank%d", cfg.Profile, w.Rank()))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	sys, err := actor.NewSystem(ctx, w, actor.WithAggregation(cfg.Aggregate), actor.WithMailboxCapacity(cfg.Capacity))
 	if err != nil {
@@ -150,9 +164,10 @@ func measure(ctx context.Context, sys *actor.System, cfg Config) (Result, error)
 	}
 	lat := make([]time.Duration, cfg.Requests)
 	msg := wrapperspb.Int64(7)
+	root := sys.Root()
 	for i := range lat {
 		start := time.Now()
-		if _, err := sys.Request(ctx, echo, msg); err != nil {
+		if _, err := root.RequestFuture(echo, msg, 10*time.Second).Result(); err != nil {
 			return r, err
 		}
 		lat[i] = time.Since(start)
