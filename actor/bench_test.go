@@ -2,6 +2,7 @@ package actor_test
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/rmactor/rmactor/actor"
+	"github.com/rmactor/rmactor/mailbox"
 	"github.com/rmactor/rmactor/rma"
 	"github.com/rmactor/rmactor/rma/local"
 )
@@ -131,4 +133,37 @@ func BenchmarkProtoactorSameRank(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkIdleActorMemory spawns b.N idle actors on one rank and reports
+// the Go heap and window bytes each costs.
+func BenchmarkIdleActorMemory(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	err := local.Run(ctx, 1, func(ctx context.Context, w rma.World) error {
+		sys, err := actor.NewSystem(ctx, w, actor.WithMailboxOptions(mailbox.WithArenaBytes(1<<30)))
+		if err != nil {
+			return err
+		}
+		props := actor.PropsFromFunc(func(actor.Context) {})
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		b.ResetTimer()
+		for range b.N {
+			if _, err := sys.Spawn(props); err != nil {
+				return err
+			}
+		}
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		st := sys.Stats()
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(b.N), "heap-B/actor")
+		b.ReportMetric(float64(st.WindowBytesPerMailbox), "window-B/actor")
+		return sys.Close(ctx)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
 }

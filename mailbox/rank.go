@@ -72,6 +72,9 @@ type Stats struct {
 	BadFrames    uint64 // malformed frames dropped (each logged)
 	Mailboxes    int    // rings created so far
 	MaxMailboxes int    // rings the arena has room for
+	// WindowBytesPerMailbox is what one mailbox costs in the window: its
+	// ring plus its control words.
+	WindowBytesPerMailbox int
 }
 
 // layout places the doorbell, the inbox and the rings in the arena.
@@ -208,6 +211,8 @@ func (r *Rank) Stats() Stats {
 		BadFrames:    r.stats.badFrames.Load(),
 		Mailboxes:    created,
 		MaxMailboxes: r.layout.maxRings,
+
+		WindowBytesPerMailbox: r.layout.ringBytes + controlSlot,
 	}
 }
 
