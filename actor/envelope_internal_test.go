@@ -11,6 +11,20 @@ import (
 	"testing"
 )
 
+// errPanicked marks a parse that panicked.
+var errPanicked = errors.New("parseEnvelope panicked")
+
+// parseSafely is parseEnvelope with a panic turned into an error, so that a
+// crashing input fails its own test case and not the whole test binary.
+func parseSafely(b []byte, e *envelope) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: %v", errPanicked, p)
+		}
+	}()
+	return parseEnvelope(b, e)
+}
+
 // sameEnvelope compares two envelopes field by field; a nil and an empty
 // header or payload are the same on the wire.
 func sameEnvelope(a, b *envelope) error {
@@ -242,14 +256,23 @@ func TestParseEnvelopeMalformed(t *testing.T) {
 		"header key past end":    envBytes(kindUser, flagHeader, 1, 9, []byte("k")),
 		"empty type name":        envBytes(kindUser, 0, "", "payload"),
 		"type name past the end": envBytes(kindUser, 0, 8, []byte("short")),
-		"type name cut varint":   envBytes(kindUser, 0, []byte{0x80}),
-		"everything, cut":        envBytes(kindUser, flagsKnown, "id", 1, "s", 2, 1, "k", "v", 4, []byte("ty")),
-		"flags say sender, none": envBytes(kindUser, flagSender, "t"),
+		// A length that counts its own prefix byte: one past the end once
+		// the prefix is read. (FuzzParseEnvelope found this; it panicked.)
+		"type name one past the end":  envBytes(kindUser, 0, 2, []byte("a")),
+		"target one past the end":     envBytes(kindUser, flagTarget, 5, []byte("abcd")),
+		"sender id one past the end":  envBytes(kindUser, flagSender, 0x30, 6, []byte("00000")),
+		"header key one past the end": envBytes(kindUser, flagHeader, 1, 3, []byte("ab")),
+		"type name cut varint":        envBytes(kindUser, 0, []byte{0x80}),
+		"everything, cut":             envBytes(kindUser, flagsKnown, "id", 1, "s", 2, 1, "k", "v", 4, []byte("ty")),
+		"flags say sender, none":      envBytes(kindUser, flagSender, "t"),
 	}
 	for name, b := range cases {
 		t.Run(name, func(t *testing.T) {
 			var e envelope
-			err := parseEnvelope(b, &e)
+			err := parseSafely(b, &e)
+			if errors.Is(err, errPanicked) {
+				t.Fatalf("parseEnvelope(% x): %v; want ErrBadEnvelope", b, err)
+			}
 			if !errors.Is(err, ErrBadEnvelope) {
 				t.Fatalf("parseEnvelope(% x) = %v, want ErrBadEnvelope (parsed %+v)", b, err, e)
 			}
@@ -290,14 +313,17 @@ func FuzzParseEnvelope(f *testing.F) {
 	}
 	f.Add([]byte{})
 	f.Add([]byte{kindUser, flagHeader, 2, 1, 'k', 1, 'v', 1, 'k', 1, 'w', 1, 't'}) // a duplicate key
-	f.Add([]byte{kindUser, 0, 0x81, 0x00, 't'})                                      // a long uvarint
+	f.Add([]byte{kindUser, 0, 0x81, 0x00, 't'})                                    // a long uvarint
 	f.Add(envBytes(kindUser, flagHeader, maxHeaderPairs+1, "k", "v", "t"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		orig := bytes.Clone(b)
 		var e envelope
-		err := parseEnvelope(b, &e)
+		err := parseSafely(b, &e)
 		if !bytes.Equal(b, orig) {
 			t.Fatal("parseEnvelope wrote to its input")
+		}
+		if errors.Is(err, errPanicked) {
+			t.Fatalf("parseEnvelope(% x): %v", b, err)
 		}
 		if err != nil {
 			if !errors.Is(err, ErrBadEnvelope) {

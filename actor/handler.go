@@ -49,11 +49,11 @@ func (s *System) senderPID(env *envelope) *pa.PID {
 }
 
 // Decode implements mailbox.Handler.
-func (s *System) Decode(body []byte) (any, bool, bool) {
+func (s *System) Decode(target *pa.PID, body []byte) (any, bool, bool) {
 	var env envelope
 	msg, err := s.decodeEnvelope(body, &env)
 	if err != nil {
-		s.deadIncoming(nil, &env, err)
+		s.deadIncoming(target, &env, err)
 		return nil, false, false
 	}
 	return msg, env.kind == kindSystem, true

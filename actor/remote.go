@@ -141,6 +141,9 @@ func (s *System) sendRemote(o *mailbox.Outlet, inc uint32, target string, kind b
 		e.hasSender, e.senderRank, e.senderID, e.requestID = true, k, sender.Id, sender.RequestId
 	}
 	if header != nil && header.Length() > 0 {
+		if header.Length() > maxHeaderPairs {
+			return fmt.Errorf("%w: %d header pairs, at most %d", ErrBadEnvelope, header.Length(), maxHeaderPairs)
+		}
 		e.header = header.ToMap()
 	}
 	var err error

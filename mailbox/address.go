@@ -45,7 +45,12 @@ func ParseID(id string) (a Address, ok bool, err error) {
 	if err1 != nil || err2 != nil {
 		return Address{}, false, fmt.Errorf("%w: %q", ErrBadAddress, id)
 	}
-	return Address{Index: int(i), Incarnation: uint32(n)}, true, nil
+	a = Address{Index: int(i), Incarnation: uint32(n)}
+	if a.String() != seg {
+		// One address, one spelling: "@A.03" must not reach "@a.3".
+		return Address{}, false, fmt.Errorf("%w: %q is not in canonical form %q", ErrBadAddress, id, a.String())
+	}
+	return a, true, nil
 }
 
 // WithAddress replaces the last path segment of id with a's segment.

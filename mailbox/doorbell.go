@@ -55,7 +55,7 @@ func ring(ctl rma.Window, bell *rma.Channel, owner int, tok uint64) error {
 
 // answer is the poller's half: it takes the next token, if any, and disarms
 // it. The caller must then mark the token's ring ready.
-func answer(ctl rma.Window, bell *rma.Channel, self int, buf []byte) (tok uint64, ok bool, err error) {
+func answer(ctl rma.Window, bell *rma.Channel, self int, tokens uint64, buf []byte) (tok uint64, ok bool, err error) {
 	msg, ok, err := bell.TryTakeAppend(buf[:0])
 	if err != nil || !ok {
 		return 0, false, err
@@ -64,6 +64,9 @@ func answer(ctl rma.Window, bell *rma.Channel, self int, buf []byte) (tok uint64
 		return 0, false, fmt.Errorf("%w: doorbell token of %d bytes", rma.ErrCorrupt, len(msg))
 	}
 	tok = binary.LittleEndian.Uint64(msg)
+	if tok >= tokens {
+		return 0, false, fmt.Errorf("%w: doorbell token %d of %d", rma.ErrCorrupt, tok, tokens)
+	}
 	if err := ctl.Store(self, armedOffset(tok), 0); err != nil {
 		return 0, false, fmt.Errorf("mailbox: disarm token %d: %w", tok, err)
 	}

@@ -232,7 +232,7 @@ func consumeDoorbell(ctx context.Context, w rma.World, p doorbellParams, ctl, do
 				tok = binary.LittleEndian.Uint64(msg)
 			}
 		} else {
-			tok, ok, err = answer(ctl, bell, 0, buf[:])
+			tok, ok, err = answer(ctl, bell, 0, 1<<20, buf[:])
 		}
 		if err != nil {
 			res.err = err
@@ -448,4 +448,100 @@ func TestDoorbellBrokenRulesLoseWakeups(t *testing.T) {
 			t.Fatalf("no wake-up lost in %d rounds: the test cannot tell this broken rule from the documented one", maxRounds)
 		})
 	}
+}
+
+// TestRingAnswer: the two halves of the protocol, step by step. Ringing an
+// armed token is a no-op; answer disarms, so the next ring puts the token
+// again; a doorbell that is full (a token armed twice, which the protocol
+// rules out) and a token of the wrong length are reported as corrupt.
+func TestRingAnswer(t *testing.T) {
+	const rings = 3
+	runCtl(t, 2, rings, func(ctx context.Context, w rma.World, ctl rma.Window) error {
+		bell, err := rma.NewChannel(ctx, w, 0, rings+1, 8, rma.WithClaims(rma.MaxClaim))
+		if err != nil {
+			return err
+		}
+		armed := func(tok uint64) (uint64, error) { return ctl.Load(0, armedOffset(tok)) }
+		var buf [8]byte
+		if w.Rank() == 1 {
+			for range 3 { // only the first ring puts the token
+				if err := ring(ctl, bell, 0, mailboxToken(1)); err != nil {
+					return err
+				}
+			}
+			if err := ring(ctl, bell, 0, inboxToken); err != nil {
+				return err
+			}
+			if a, err := armed(mailboxToken(1)); err != nil || a != 1 {
+				return fmt.Errorf("armed word %d (%v) after ringing", a, err)
+			}
+		}
+		if err := w.Barrier(ctx); err != nil {
+			return err
+		}
+		if w.Rank() == 0 {
+			s, err := bell.Stats()
+			if err != nil {
+				return err
+			}
+			if s.Len() != 2 {
+				return fmt.Errorf("%d tokens in the doorbell, want 2", s.Len())
+			}
+			for _, want := range []uint64{mailboxToken(1), inboxToken} {
+				tok, ok, err := answer(ctl, bell, 0, 1<<20, buf[:])
+				if err != nil || !ok || tok != want {
+					return fmt.Errorf("answer: %d, %v, %v; want token %d", tok, ok, err, want)
+				}
+				if a, err := armed(tok); err != nil || a != 0 {
+					return fmt.Errorf("token %d still armed (%d, %v) after answer", tok, a, err)
+				}
+			}
+			if tok, ok, err := answer(ctl, bell, 0, 1<<20, buf[:]); err != nil || ok {
+				return fmt.Errorf("answer on an empty doorbell: %d, %v, %v", tok, ok, err)
+			}
+		}
+		if err := w.Barrier(ctx); err != nil {
+			return err
+		}
+		if w.Rank() == 1 {
+			// Disarmed: ringing puts the token again.
+			if err := ring(ctl, bell, 0, mailboxToken(1)); err != nil {
+				return err
+			}
+		}
+		if err := w.Barrier(ctx); err != nil {
+			return err
+		}
+		if w.Rank() == 0 {
+			if tok, ok, err := answer(ctl, bell, 0, 1<<20, buf[:]); err != nil || !ok || tok != mailboxToken(1) {
+				return fmt.Errorf("answer after a second ring: %d, %v, %v", tok, ok, err)
+			}
+			// Fill the doorbell by hand, then ring a disarmed token: the
+			// doorbell cannot take it.
+			for range rings + 1 {
+				if ok, err := bell.TryPut(make([]byte, 8)); err != nil || !ok {
+					return fmt.Errorf("filling the doorbell: %v, %v", ok, err)
+				}
+			}
+			if err := ring(ctl, bell, 0, mailboxToken(2)); !errors.Is(err, rma.ErrCorrupt) {
+				return fmt.Errorf("ring into a full doorbell: %v, want ErrCorrupt", err)
+			}
+			for range rings + 1 {
+				if _, ok, err := answer(ctl, bell, 0, 1<<20, buf[:]); err != nil || !ok {
+					return fmt.Errorf("emptying the doorbell: %v, %v", ok, err)
+				}
+			}
+			// A token that is not 8 bytes.
+			if ok, err := bell.TryPut([]byte{1, 2, 3, 4}); err != nil || !ok {
+				return fmt.Errorf("putting a short token: %v, %v", ok, err)
+			}
+			if _, ok, err := answer(ctl, bell, 0, 1<<20, buf[:]); ok || !errors.Is(err, rma.ErrCorrupt) {
+				return fmt.Errorf("answer of a 4-byte token: %v, %v, want ErrCorrupt", ok, err)
+			}
+		}
+		if err := w.Barrier(ctx); err != nil {
+			return err
+		}
+		return bell.Close(ctx)
+	})
 }

@@ -212,6 +212,15 @@ func (m *Mailbox) run() {
 				m.suspended.Store(true)
 			case *actor.ResumeMailbox:
 				m.suspended.Store(false)
+			case *actor.Stop:
+				// Retire the claims before the watchers hear Terminated, so
+				// that a claim made after that fails as stale.
+				m.retireClaims()
+				m.invoker.InvokeSystemMessage(v)
+				if m.stoppedNow() {
+					m.finish()
+					return
+				}
 			default:
 				m.invoker.InvokeSystemMessage(v)
 				if m.stoppedNow() {
@@ -304,7 +313,7 @@ func (m *Mailbox) decode(e Entry) (msg any, system, ok bool) {
 			ErrStale, e.Incarnation, m.self.Id, m.inc))
 		return nil, false, false
 	}
-	return m.rank.h.Decode(e.Body)
+	return m.rank.h.Decode(m.self, e.Body)
 }
 
 func (m *Mailbox) countProcessed() {
@@ -312,7 +321,7 @@ func (m *Mailbox) countProcessed() {
 		return
 	}
 	m.processed++
-	if m.processed < m.claimed {
+	if m.processed < m.claimed || m.claimsDone.Load() {
 		return
 	}
 	w, err := m.claimWord()
@@ -336,10 +345,28 @@ func (m *Mailbox) claimWord() (uint64, error) {
 	return m.rank.ctl.Load(m.rank.rank, claimsOffset(m.slot.tok))
 }
 
+// retireClaims makes later claims for this actor fail with ErrStale. The
+// ring's word gets the next incarnation, the one release will publish.
+func (m *Mailbox) retireClaims() {
+	if m.rank == nil {
+		return
+	}
+	m.memClaims.Store(claimWord(1, false, 0))
+	if m.slot == nil {
+		return
+	}
+	if err := m.rank.ctl.Store(m.rank.rank, claimsOffset(m.slot.tok), claimWord(m.inc+1, false, 0)); err != nil {
+		m.rank.cfg.Logger.Error("mailbox: retiring claims", zapPID(m.self), zapErr(err))
+	}
+}
+
 // addLocalClaims adds claims to a mailbox without a ring.
 func (m *Mailbox) addLocalClaims(n uint64) error {
 	for {
 		w := m.memClaims.Load()
+		if claimInc(w) != 0 {
+			return fmt.Errorf("%w: %s has stopped", ErrStale, m.self.Id)
+		}
 		if !claimIsGoverned(w) {
 			return fmt.Errorf("%w: %s", ErrNotClaimed, m.self.Id)
 		}

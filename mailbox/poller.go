@@ -16,7 +16,7 @@ func (r *Rank) poll() {
 	var entries []Entry
 	var idle Idler
 	for {
-		tok, ok, err := answer(r.ctl, r.bell, r.rank, tokBuf[:])
+		tok, ok, err := answer(r.ctl, r.bell, r.rank, uint64(r.layout.maxRings+1), tokBuf[:])
 		if err != nil {
 			r.cfg.Logger.Error("mailbox: doorbell", zapErr(err))
 		}

@@ -16,11 +16,11 @@ import (
 // Handler is what the actor layer gives a Rank: envelope bodies in, messages
 // out. The mailbox package never looks inside a body.
 type Handler interface {
-	// Decode turns an envelope body taken from a mailbox ring into the
-	// message for the actor, and says whether it is a system message. If
+	// Decode turns an envelope body taken from target's mailbox ring into
+	// the message for the actor, and says whether it is a system message. If
 	// it cannot, it reports a dead letter with the reason and returns
 	// ok false.
-	Decode(body []byte) (msg any, system, ok bool)
+	Decode(target *actor.PID, body []byte) (msg any, system, ok bool)
 	// DeadLetter reports an envelope body that cannot be delivered; target
 	// is the id of the actor it was meant for, or "" if unknown.
 	DeadLetter(target string, body []byte, reason error)

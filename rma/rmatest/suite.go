@@ -67,6 +67,7 @@ func Run(t *testing.T, launch Launcher, cfg Config) {
 	cases = append(cases, claimCases()...)
 	cases = append(cases, asyncCases()...)
 	cases = append(cases, arenaCases()...)
+	cases = append(cases, tryCases()...)
 	cases = append(cases, stressCases()...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
