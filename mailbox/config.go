@@ -48,7 +48,7 @@ func DefaultConfig() Config {
 		ArenaBytes:    64 << 20,
 		InboxCapacity: 256,
 		Aggregate:     true,
-		IdleGap:       20 * time.Microsecond,
+		IdleGap:       5 * time.Microsecond,
 		Logger:        zap.NewNop(),
 	}
 }
