@@ -171,6 +171,11 @@ func (m *Mailbox) hasWork() bool {
 // process runs the mailbox until it has nothing to do. The status word makes
 // it the only consumer of the queues and the ring while it runs.
 func (m *Mailbox) process() {
+	if m.rank != nil {
+		// Close waits until no mailbox runs before it frees the windows.
+		m.rank.active.Add(1)
+		defer m.rank.active.Add(-1)
+	}
 	for {
 		if m.finished.Load() {
 			m.drainDead()
@@ -272,7 +277,7 @@ func (m *Mailbox) nextUser() (any, bool) {
 			m.userCount.Add(-1)
 			return v, true
 		}
-		if !m.ready.Load() || m.slot == nil || m.released {
+		if !m.ready.Load() || m.slot == nil || m.released || m.rank.closing.Load() {
 			return nil, false
 		}
 		// Clear the mark before the take: a frame committed after an empty

@@ -52,10 +52,12 @@ type Rank struct {
 
 	out outlets
 
-	stats  counters
-	stop   chan struct{}
-	wg     sync.WaitGroup
-	closed atomic.Bool
+	stats   counters
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	closed  atomic.Bool  // no more sends
+	closing atomic.Bool  // no more ring takes: the windows are about to go
+	active  atomic.Int64 // mailboxes running now
 }
 
 // counters are the rank's statistics.
@@ -295,6 +297,18 @@ func (r *Rank) Close(ctx context.Context) error {
 	}
 	close(r.stop)
 	r.wg.Wait()
+	// A stopped actor may still be turning its backlog into dead letters;
+	// let running mailboxes finish, and keep later runs off the rings.
+	r.closing.Store(true)
+	var idle Idler
+	for r.active.Load() > 0 {
+		if err := idle.Pause(ctx); err != nil {
+			// Freeing now would pull the memory from under them: keep
+			// the windows and report.
+			errs = append(errs, fmt.Errorf("mailbox: close: %d mailbox(es) still running; windows not freed: %w", r.active.Load(), err))
+			return errors.Join(errs...)
+		}
+	}
 	errs = append(errs, r.untaken())
 	if err := r.world.Barrier(ctx); err != nil {
 		errs = append(errs, err)

@@ -6,6 +6,8 @@ import (
 
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	pa "github.com/asynkron/protoactor-go/actor"
+
 	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/mailbox"
 	"github.com/rmactor/rmactor/rma"
@@ -14,6 +16,7 @@ import (
 func claimCases() []testCase {
 	return []testCase{
 		{name: "Claims/StopAtCountAcrossRanks", ranks: 4, min: 2, prog: func(Config) Program { return program(nil, claimsAcrossRanks) }},
+		{name: "Claims/StaleOnceTerminated", ranks: 2, min: 2, prog: func(Config) Program { return program(nil, claimsStaleOnceTerminated) }},
 	}
 }
 
@@ -135,7 +138,7 @@ func claimsAcrossRanks(e *rankEnv) error {
 		if err != nil {
 			return err
 		}
-		if err := checkTerminated("watcher of the counter", t, pid, actor.TerminatedReason_Stopped); err != nil {
+		if err := checkTerminated("watcher of the counter", t, pid, pa.TerminatedReason_Stopped); err != nil {
 			return err
 		}
 		if err := e.sys.AddClaims(pid, 1); !errors.Is(err, mailbox.ErrStale) {
@@ -153,6 +156,84 @@ func claimsAcrossRanks(e *rankEnv) error {
 	if e.rank == owner {
 		if n := len(dead.snapshot()); n != int(totalExtra) {
 			return failf("%d dead letters, want %d: the messages beyond the claims", n, totalExtra)
+		}
+	}
+	return nil
+}
+
+// claimsStaleOnceTerminated: once a watcher has Terminated for an actor
+// spawned with claims, claims for it fail with mailbox.ErrStale, even while
+// its rank is still turning the messages left in its mailbox into dead
+// letters. Rank 1's counter is held on its first message until its root
+// has queued the claimed messages and many more; rank 0 watches it and adds
+// a claim as soon as it has Terminated.
+func claimsStaleOnceTerminated(e *rankEnv) error {
+	const owner, claimed, extra = 1, 10, 100000
+	var pid *actor.PID
+	switch e.rank {
+	case owner:
+		dead := watchDeadLetters(e.sys, func(ev *actor.DeadLetterEvent) bool {
+			_, ok := ev.Message.(*wrapperspb.Int64Value)
+			return ok
+		})
+		defer dead.stop()
+		gate := make(chan struct{})
+		var err error
+		pid, err = e.sys.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+			if r, ok := c.Message().(*result); ok && r.Key == "gate" {
+				select {
+				case <-gate:
+				case <-e.ctx.Done():
+				}
+			}
+		}, actor.WithClaims(claimed+1)))
+		if err != nil {
+			return err
+		}
+		if err := e.sys.Send(e.ctx, collector(0), pid); err != nil {
+			return err
+		}
+		if _, err := e.recvResult("watching", 0); err != nil {
+			return err
+		}
+		e.sys.Root().Send(pid, &result{Key: "gate"})
+		for i := range int64(claimed + extra) {
+			e.sys.Root().Send(pid, wrapperspb.Int64(i))
+		}
+		close(gate)
+		// The messages beyond the claims are dead letters. Waiting for
+		// them also keeps Close from racing the drain
+		// (Close/WhileStoppedActorDrains).
+		evs, err := dead.wait(e.ctx, "the messages beyond the claims", extra)
+		if err != nil {
+			return err
+		}
+		if len(evs) != extra {
+			return failf("%d dead letters, want %d: the messages beyond the claims", len(evs), extra)
+		}
+	case 0:
+		var err error
+		if pid, err = recv[*actor.PID](e.ctx, e, "the counter's PID", nil); err != nil {
+			return err
+		}
+		if _, err := e.sys.Spawn(watcher(e.box, owner, pid)); err != nil {
+			return err
+		}
+		if _, err := recv(e.ctx, e, "the watcher's watch", func(r *result) bool { return r.Key == "watching" }); err != nil {
+			return err
+		}
+		if err := e.sendResult(owner, "watching", &result{}); err != nil {
+			return err
+		}
+		t, err := recv[*actor.Terminated](e.ctx, e, "Terminated for the counter", nil)
+		if err != nil {
+			return err
+		}
+		if err := checkTerminated("watcher of the counter", t, pid, pa.TerminatedReason_Stopped); err != nil {
+			return err
+		}
+		if err := e.sys.AddClaims(pid, 1); !errors.Is(err, mailbox.ErrStale) {
+			return failf("AddClaims(%s, 1) once Terminated: %v, want mailbox.ErrStale", pidString(pid), err)
 		}
 	}
 	return nil

@@ -265,8 +265,26 @@ func unknownMessageType(e *rankEnv) error {
 		return err
 	}
 	if e.rank == r1 {
-		if n := len(undeliverable.snapshot()); n != 2*len(targets) {
+		evs := undeliverable.snapshot()
+		if n := len(evs); n != 2*len(targets) {
 			return failf("%d dead letters of senderOnly on the receiver, want %d", n, 2*len(targets))
+		}
+		// Each dead letter names the actor the message was for.
+		for _, p := range targets {
+			n := 0
+			for _, ev := range evs {
+				if samePID(ev.PID, p) {
+					n++
+				}
+			}
+			if n != 2 {
+				var got []string
+				for _, ev := range evs {
+					got = append(got, pidString(ev.PID))
+				}
+				return failf("%d dead letters of senderOnly on the receiver name %s, want 2 (one send, one request); they name %v",
+					n, pidString(p), got)
+			}
 		}
 	}
 	if e.rank == r0 {

@@ -4,8 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/codec"
@@ -91,11 +96,20 @@ type rankEnv struct {
 // job aborts).
 func program(opts func(rank int) ([]actor.Option, error), body func(e *rankEnv) error) Program {
 	return func(ctx context.Context, w rma.World) error {
+		// The runtime logs warnings to stderr until this rank's program
+		// returns: a rank that failed leaves its system unclosed, and its
+		// goroutines would log the closed world's errors forever.
+		var over atomic.Bool
+		defer over.Store(true)
+		logger := zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()),
+			zapcore.Lock(os.Stderr), zap.LevelEnablerFunc(func(l zapcore.Level) bool {
+				return l >= zap.WarnLevel && !over.Load()
+			})))
 		c, err := newCodec()
 		if err != nil {
 			return err
 		}
-		all := []actor.Option{actor.WithCodec(c)}
+		all := []actor.Option{actor.WithLogger(logger), actor.WithCodec(c)}
 		if opts != nil {
 			more, err := opts(w.Rank())
 			if err != nil {

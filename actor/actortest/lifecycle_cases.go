@@ -6,6 +6,8 @@ import (
 
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	pa "github.com/asynkron/protoactor-go/actor"
+
 	"github.com/rmactor/rmactor/actor"
 )
 
@@ -13,6 +15,9 @@ func lifecycleCases() []testCase {
 	return []testCase{
 		{name: "Lifecycle/WatchStopAcrossRanks", ranks: 3, min: 2, prog: func(Config) Program { return program(nil, watchStopAcrossRanks) }},
 		{name: "Lifecycle/PoisonFutureAcrossRanks", ranks: 3, min: 2, prog: func(Config) Program { return program(nil, poisonAcrossRanks) }},
+		{name: "Lifecycle/PoisonFutureWatchesBeforeThePill", ranks: 2, min: 2, prog: func(cfg Config) Program {
+			return program(nil, func(e *rankEnv) error { return poisonWatchOrder(e, cfg) })
+		}},
 	}
 }
 
@@ -109,14 +114,14 @@ func watchStopAcrossRanks(e *rankEnv) error {
 		if err != nil {
 			return fmt.Errorf("StopFuture(%s): %w", pidString(spawned), err)
 		}
-		if err := checkTerminated("StopFuture", v, spawned, actor.TerminatedReason_Stopped); err != nil {
+		if err := checkTerminated("StopFuture", v, spawned, pa.TerminatedReason_Stopped); err != nil {
 			return err
 		}
 		v, err = awaitFuture(e.ctx, e.sys.Root().PoisonFuture(named))
 		if err != nil {
 			return fmt.Errorf("PoisonFuture(%s): %w", pidString(named), err)
 		}
-		if err := checkTerminated("PoisonFuture", v, named, actor.TerminatedReason_Stopped); err != nil {
+		if err := checkTerminated("PoisonFuture", v, named, pa.TerminatedReason_Stopped); err != nil {
 			return err
 		}
 	}
@@ -127,7 +132,7 @@ func watchStopAcrossRanks(e *rankEnv) error {
 			if err != nil {
 				return err
 			}
-			if t.Why != actor.TerminatedReason_Stopped {
+			if t.Why != pa.TerminatedReason_Stopped {
 				return failf("watcher: Terminated{Who: %s, Why: %v}, want Why Stopped", pidString(t.Who), t.Why)
 			}
 			if !samePID(t.Who, spawned) && !samePID(t.Who, named) || seen[t.Who.Id] {
@@ -145,7 +150,7 @@ func watchStopAcrossRanks(e *rankEnv) error {
 			if err != nil {
 				return err
 			}
-			if err := checkTerminated("watching a stopped actor", t, p, actor.TerminatedReason_NotFound); err != nil {
+			if err := checkTerminated("watching a stopped actor", t, p, pa.TerminatedReason_NotFound); err != nil {
 				return err
 			}
 			if _, err := recv(e.ctx, e, "the late watcher's fence", func(r *result) bool { return r.Key == "watching" }); err != nil {
@@ -216,7 +221,7 @@ func poisonAcrossRanks(e *rankEnv) error {
 		if err != nil {
 			return fmt.Errorf("PoisonFuture(%s): %w", pidString(p), err)
 		}
-		if err := checkTerminated("PoisonFuture", v, p, actor.TerminatedReason_Stopped); err != nil {
+		if err := checkTerminated("PoisonFuture", v, p, pa.TerminatedReason_Stopped); err != nil {
 			return err
 		}
 		r, err := e.recvResult(key(e.rank, kind), -1)
@@ -229,6 +234,63 @@ func poisonAcrossRanks(e *rankEnv) error {
 		if err := e.requestFast("request to a poisoned actor", p, wrapperspb.Int64(1), actor.ErrDeadLetter, fastFail); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// poisonWatchOrder: PoisonFuture sends the target a Watch (a system
+// message), then the poison pill (a user message); one sender's messages to
+// an actor arrive in order, so the future gets Terminated(Stopped). Rank 0
+// sends each of rank 1's spawned actors a stream of messages and then
+// PoisonFuture: every future must give Terminated(Stopped), not NotFound
+// (which means the Watch reached the actor after it had stopped, as when
+// system messages took the inbox and user messages the actor's ring).
+func poisonWatchOrder(e *rankEnv, cfg Config) error {
+	const msgs = 50
+	actors := min(200, max(20, cfg.Messages/1024))
+	var ids []string
+	if e.rank == 1 {
+		for range actors {
+			p, err := e.sys.Spawn(actor.PropsFromFunc(func(actor.Context) {}))
+			if err != nil {
+				return err
+			}
+			ids = append(ids, p.Id)
+		}
+	}
+	all, err := e.gatherIDs("poison-order", ids)
+	if err != nil {
+		return err
+	}
+	if e.rank != 0 {
+		return nil
+	}
+	late := 0
+	var first string
+	for _, p := range pidsOf(all)[1] {
+		for i := range int64(msgs) {
+			if err := e.sys.Send(e.ctx, p, wrapperspb.Int64(i)); err != nil {
+				return err
+			}
+		}
+		v, err := awaitFuture(e.ctx, e.sys.Root().PoisonFuture(p))
+		if err != nil {
+			return fmt.Errorf("PoisonFuture(%s): %w", pidString(p), err)
+		}
+		t, ok := v.(*actor.Terminated)
+		if !ok || !samePID(t.Who, p) {
+			return failf("PoisonFuture(%s): %T %v", pidString(p), v, v)
+		}
+		if t.Why != pa.TerminatedReason_Stopped {
+			late++
+			if first == "" {
+				first = fmt.Sprintf("Terminated{Who: %s, Why: %v}", pidString(t.Who), t.Why)
+			}
+		}
+	}
+	if late > 0 {
+		return failf("%d of %d PoisonFutures to spawned actors on rank 1 gave Terminated(NotFound), first %s: "+
+			"the Watch was delivered after the poison pill", late, actors, first)
 	}
 	return nil
 }

@@ -44,7 +44,7 @@ type Config struct {
 
 // DefaultConfig is the full suite: 10 000 actors on one rank.
 func DefaultConfig() Config {
-	return Config{Messages: 1 << 16, Actors: 10000, Timeout: 5 * time.Minute}
+	return Config{Messages: 1 << 18, Actors: 10000, Timeout: 5 * time.Minute}
 }
 
 // ConfigFromEnv is DefaultConfig with RMACTOR_STRESS_MESSAGES, if set,
@@ -79,6 +79,7 @@ func cases() []testCase {
 	cs = append(cs, claimCases()...)
 	cs = append(cs, loadCases()...)
 	cs = append(cs, supervisionCases()...)
+	cs = append(cs, closeCases()...)
 	return cs
 }
 
