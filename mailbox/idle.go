@@ -20,7 +20,7 @@ type Idler struct {
 }
 
 const (
-	idleSpins    = 64
+	idleSpins    = 8
 	idleYieldFor = 500 * time.Microsecond
 	idleMinSleep = 20 * time.Microsecond
 	idleMaxSleep = time.Millisecond

@@ -151,9 +151,16 @@ func (m *Mailbox) PostSystemMessage(msg any) {
 	m.schedule()
 }
 
+// schedule runs the mailbox unless it is running. Mailboxes of a rank run on
+// the rank's workers (the dispatcher's throughput still bounds a run);
+// others on their protoactor dispatcher.
 func (m *Mailbox) schedule() {
 	if m.status.CompareAndSwap(idle, running) {
-		m.dispatcher.Schedule(m.process)
+		if m.rank != nil {
+			m.rank.dispatch(m)
+		} else {
+			m.dispatcher.Schedule(m.process)
+		}
 	}
 }
 

@@ -1,14 +1,54 @@
 package mailbox
 
+import "runtime"
+
+// dispatch runs a mailbox on one of the rank's worker goroutines, starting
+// one if all are busy. Workers are kept rather than made per run, as
+// protoactor's default dispatcher does, because a new goroutine grows its
+// stack again (copying it) for every message it handles.
+func (r *Rank) dispatch(m *Mailbox) {
+	select {
+	case r.work <- m:
+	default:
+		go r.worker(m)
+	}
+}
+
+// worker runs mailboxes until the rank stops. Workers are not in r.wg:
+// Close waits for running mailboxes through r.active, with its context,
+// since an actor may block.
+func (r *Rank) worker(m *Mailbox) {
+	for {
+		m.process()
+		select {
+		case m = <-r.work:
+		case <-r.stop:
+			return
+		}
+	}
+}
+
+// promote hands polling to a waiting follower, or to a new goroutine if
+// every poller is busy running a mailbox.
+func (r *Rank) promote() {
+	select {
+	case r.follow <- struct{}{}:
+	default:
+		r.wg.Add(1)
+		go r.poll()
+	}
+}
+
 // poll is the rank's dispatcher loop: it answers doorbell tokens, delivers
 // the inbox itself and runs mailboxes whose rings have frames. Its work per
 // token is constant however many actors the rank hosts.
 //
 // Leader and followers: when a token makes an idle mailbox ready, the poller
-// starts its successor and then runs the mailbox itself, so the message is
-// handled without waiting for the scheduler to start another goroutine, and
-// an actor that blocks (say, on a future) never stops the rank's polling.
-// Exactly one goroutine polls at a time.
+// hands polling to a follower and then runs the mailbox itself, so the
+// message is handled without waiting for the scheduler to start another
+// goroutine, and an actor that blocks (say, on a future) never stops the
+// rank's polling. Done, it waits to be the follower. Exactly one goroutine
+// polls at a time.
 func (r *Rank) poll() {
 	defer r.wg.Done()
 	var tokBuf [8]byte
@@ -24,14 +64,24 @@ func (r *Rank) poll() {
 			idle.Reset()
 			if tok == inboxToken {
 				frame, entries = r.drainInbox(frame, entries)
+				// Let the goroutines the inbox woke (a future's waiter)
+				// run now rather than after this poller's next spins.
+				runtime.Gosched()
 				continue
 			}
 			var mb *Mailbox
 			if mb, frame, entries = r.ringReady(tok, frame, entries); mb != nil {
-				r.wg.Add(1)
-				go r.poll()
+				r.promote()
 				mb.process()
-				return
+				// Wait to poll again: goroutines are kept, not made
+				// anew, because a new one would grow its stack again
+				// for every message it runs.
+				select {
+				case <-r.follow:
+				case <-r.stop:
+					return
+				}
+				idle.Reset()
 			}
 			continue
 		}

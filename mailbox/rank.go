@@ -53,6 +53,8 @@ type Rank struct {
 	out outlets
 
 	stats   counters
+	follow  chan struct{} // promotes a waiting follower to poller
+	work    chan *Mailbox // hands a mailbox to a waiting worker
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	closed  atomic.Bool  // no more sends
@@ -134,7 +136,7 @@ func NewRank(ctx context.Context, w rma.World, h Handler, opts ...Option) (*Rank
 	if err != nil {
 		return nil, err
 	}
-	r := &Rank{cfg: cfg, world: w, rank: w.Rank(), h: h, layout: l, stop: make(chan struct{})}
+	r := &Rank{cfg: cfg, world: w, rank: w.Rank(), h: h, layout: l, stop: make(chan struct{}), follow: make(chan struct{}), work: make(chan *Mailbox)}
 	r.pool.slots = make([]atomic.Pointer[ringSlot], l.maxRings)
 	r.pool.reserved = make(map[int]uint32)
 	r.out.init()

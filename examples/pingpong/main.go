@@ -60,8 +60,9 @@ func main() {
 
 // Result is what rank 0 measured.
 type Result struct {
-	OneWay   float64       // messages per second
-	P50, P99 time.Duration // request round trip
+	OneWay             float64       // messages per second
+	P50, P99           time.Duration // RequestFuture round trip, from outside actors
+	ActorP50, ActorP99 time.Duration // round trip between two actors
 }
 
 // Run is the SPMD program; rank 0 prints the figures to out.
@@ -104,6 +105,8 @@ func Run(ctx context.Context, w rma.World, cfg Config, out io.Writer) error {
 		fmt.Fprintf(out, "one-way:    %d messages, %.0f msg/s\n", cfg.Messages, r.OneWay)
 		fmt.Fprintf(out, "round trip: %d requests, p50 %.1f µs, p99 %.1f µs\n", cfg.Requests,
 			float64(r.P50.Nanoseconds())/1e3, float64(r.P99.Nanoseconds())/1e3)
+		fmt.Fprintf(out, "actor to actor: %d round trips, p50 %.1f µs, p99 %.1f µs\n", cfg.Requests,
+			float64(r.ActorP50.Nanoseconds())/1e3, float64(r.ActorP99.Nanoseconds())/1e3)
 	}
 	if err := w.Barrier(ctx); err != nil {
 		return err
@@ -174,6 +177,9 @@ func measure(ctx context.Context, sys *actor.System, cfg Config) (Result, error)
 	}
 	slices.Sort(lat)
 	r.P50, r.P99 = lat[len(lat)/2], lat[len(lat)*99/100]
+	if r.ActorP50, r.ActorP99, err = actorRoundTrips(ctx, sys, echo, cfg.Requests); err != nil {
+		return r, err
+	}
 
 	start := time.Now()
 	for range cfg.Messages {
@@ -186,4 +192,40 @@ func measure(ctx context.Context, sys *actor.System, cfg Config) (Result, error)
 	}
 	r.OneWay = float64(cfg.Messages) / time.Since(start).Seconds()
 	return r, nil
+}
+
+// actorRoundTrips runs n round trips between a pinger actor on this rank and
+// echo: each reply triggers the next request, with no future involved.
+func actorRoundTrips(ctx context.Context, sys *actor.System, echo *actor.PID, n int) (p50, p99 time.Duration, err error) {
+	lat := make([]time.Duration, 0, n)
+	done := make(chan struct{})
+	var start time.Time
+	msg := wrapperspb.Int64(7)
+	pinger, err := sys.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		switch c.Message().(type) {
+		case *wrapperspb.StringValue: // go
+			start = time.Now()
+			c.Request(echo, msg)
+		case *wrapperspb.Int64Value: // a reply
+			lat = append(lat, time.Since(start))
+			if len(lat) == n {
+				close(done)
+				return
+			}
+			start = time.Now()
+			c.Request(echo, msg)
+		}
+	}))
+	if err != nil {
+		return 0, 0, err
+	}
+	sys.Root().Send(pinger, wrapperspb.String("go"))
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return 0, 0, ctx.Err()
+	}
+	sys.Root().Stop(pinger)
+	slices.Sort(lat)
+	return lat[len(lat)/2], lat[len(lat)*99/100], nil
 }
