@@ -114,8 +114,8 @@ static inline int rm_win_allocate(int64_t size, MPI_Win *win, void **base, int64
 }
 
 // rm_one_node reports whether every rank of MPI_COMM_WORLD shares this
-// node's memory. Collective.
-static inline int rm_one_node(int *yes, int *call) {
+// node's memory, and how many ranks this node runs. Collective.
+static inline int rm_one_node(int *yes, int *local, int *call) {
 	MPI_Comm node;
 	int nsize = 0, wsize = 0;
 	RM_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node), RM_CALL_COMM_SPLIT_TYPE);
@@ -123,6 +123,7 @@ static inline int rm_one_node(int *yes, int *call) {
 	MPI_Comm_size(MPI_COMM_WORLD, &wsize);
 	MPI_Comm_free(&node);
 	*yes = nsize == wsize;
+	*local = nsize;
 	return MPI_SUCCESS;
 }
 
