@@ -20,6 +20,9 @@ var typeProtoMessage = reflect.TypeFor[proto.Message]()
 // limit, made explicit.
 func protoUnmarshalOptions() proto.UnmarshalOptions {
 	return proto.UnmarshalOptions{
+		// Every decode is into a new message, so there is nothing to
+		// reset: merging skips protobuf's reset pass.
+		Merge:          true,
 		DiscardUnknown: false,
 		AllowPartial:   false,
 		RecursionLimit: protowire.DefaultRecursionLimit,
