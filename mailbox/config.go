@@ -28,9 +28,9 @@ type Config struct {
 	// FlushDelay is how long a batch may wait for more messages before it
 	// is flushed; 0 flushes as soon as the flusher runs.
 	FlushDelay time.Duration
-	// IdleGap: a message sent after the sender was silent this long to the
-	// same mailbox is flushed at once, so a lone message pays no batching
-	// delay.
+	// IdleGap: the first message to a mailbox more than this long after
+	// the last batch went into its ring is put at once, so a lone message
+	// pays no batching delay.
 	IdleGap time.Duration
 	// Logger receives the package's logs.
 	Logger *zap.Logger

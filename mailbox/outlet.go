@@ -35,7 +35,7 @@ type Outlet struct {
 	cur     frameWriter
 	queued  [][]byte
 	dirty   bool
-	last    time.Duration
+	last    time.Duration // when a frame last went into the ring
 	backlog atomic.Int64 // envelopes accepted and not yet in the ring
 }
 
@@ -122,11 +122,16 @@ func (o *Outlet) Send(inc uint32, body []byte) error {
 	}
 	o.cur.add(inc, body)
 	o.backlog.Add(1)
-	now := time.Since(r.out.epoch)
-	wasIdle := now-o.last > r.cfg.IdleGap
-	o.last = now
-	if !r.cfg.Aggregate || (wasIdle && len(o.queued) == 0 && !o.dirty) {
+	if !r.cfg.Aggregate {
 		if o.flushLocked(r) {
+			return nil
+		}
+	} else if o.cur.count == 1 && len(o.queued) == 0 && !o.dirty {
+		// The first envelope since the last flush: if that flush was a
+		// while ago, the sender is not streaming, and waiting for company
+		// would only delay it. (The clock is read once per batch, not
+		// per message.)
+		if time.Since(r.out.epoch)-o.last > r.cfg.IdleGap && o.flushLocked(r) {
 			return nil
 		}
 	}
@@ -196,6 +201,7 @@ func (o *Outlet) flushLocked(r *Rank) bool {
 		}
 	}
 	if put {
+		o.last = time.Since(r.out.epoch)
 		if err := ring(r.ctl, r.bells[o.owner], o.owner, o.tok); err != nil {
 			r.cfg.Logger.Error("mailbox: ringing a doorbell failed", zapErr(err))
 		}
