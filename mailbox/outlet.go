@@ -36,7 +36,7 @@ type Outlet struct {
 	queued  [][]byte
 	dirty   bool
 	last    time.Duration // when a frame last went into the ring
-	backlog atomic.Int64 // envelopes accepted and not yet in the ring
+	backlog atomic.Int64  // envelopes accepted and not yet in the ring
 }
 
 type outlets struct {
