@@ -99,13 +99,26 @@ func DefaultDecider(reason any) Directive { return pa.DefaultDecider(reason) }
 // a time.
 func NewDefaultDispatcher(throughput int) Dispatcher { return pa.NewDefaultDispatcher(throughput) }
 
-// Props options of protoactor, re-exported.
-var (
-	WithSupervisor         = pa.WithSupervisor
-	WithReceiverMiddleware = pa.WithReceiverMiddleware
-	WithSenderMiddleware   = pa.WithSenderMiddleware
-	WithContextDecorator   = pa.WithContextDecorator
-	WithDispatcher         = pa.WithDispatcher
-	WithOnInit             = pa.WithOnInit
-	WithGuardian           = pa.WithGuardian
-)
+// WithSupervisor sets how the actor supervises its children.
+func WithSupervisor(s SupervisorStrategy) PropsOption { return pa.WithSupervisor(s) }
+
+// WithGuardian sets the supervisor of a root actor.
+func WithGuardian(s SupervisorStrategy) PropsOption { return pa.WithGuardian(s) }
+
+// WithReceiverMiddleware wraps the actor's message handling.
+func WithReceiverMiddleware(m ...ReceiverMiddleware) PropsOption {
+	return pa.WithReceiverMiddleware(m...)
+}
+
+// WithSenderMiddleware wraps the actor's sends.
+func WithSenderMiddleware(m ...SenderMiddleware) PropsOption { return pa.WithSenderMiddleware(m...) }
+
+// WithContextDecorator decorates the actor's context.
+func WithContextDecorator(d ...ContextDecorator) PropsOption { return pa.WithContextDecorator(d...) }
+
+// WithDispatcher sets the dispatcher of an actor. Actors with rmactor
+// mailboxes run on their rank's workers and use only its throughput.
+func WithDispatcher(d Dispatcher) PropsOption { return pa.WithDispatcher(d) }
+
+// WithOnInit runs functions on the actor's context when it is spawned.
+func WithOnInit(f ...func(Context)) PropsOption { return pa.WithOnInit(f...) }
