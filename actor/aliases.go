@@ -66,6 +66,8 @@ const (
 var (
 	ErrTimeout    = pa.ErrTimeout
 	ErrDeadLetter = pa.ErrDeadLetter
+	// ErrNameExists reports a SpawnNamed with a name already in use.
+	ErrNameExists = pa.ErrNameExists
 )
 
 // NewPID names an actor by address and id. Use PIDOn for an actor of a rank.

@@ -96,12 +96,30 @@ func (s *System) Inbox(body []byte) {
 		return
 	}
 	pid := pa.NewPID(s.addrs[s.rank], env.target)
-	proc, _ := s.as.ProcessRegistry.Get(pid)
+	proc, ok := s.as.ProcessRegistry.Get(pid)
+	if !ok && s.cfg.activate != nil {
+		proc = s.activate(pid, proc)
+	}
 	if env.kind == kindSystem {
 		proc.SendSystemMessage(pid, msg)
 	} else {
 		proc.SendUserMessage(pid, msg)
 	}
+}
+
+// activate spawns the virtual actor pid names, if the activator knows it,
+// and returns its process; otherwise dead, the dead-letter process.
+func (s *System) activate(pid *pa.PID, dead pa.Process) pa.Process {
+	props, ok := s.cfg.activate(pid.Id)
+	if !ok {
+		return dead
+	}
+	if _, err := s.as.Root.SpawnNamed(props, pid.Id); err != nil && !errors.Is(err, pa.ErrNameExists) {
+		s.log.Warn("activating a virtual actor failed", zap.String("id", pid.Id), zap.Error(err))
+		return dead
+	}
+	proc, _ := s.as.ProcessRegistry.Get(pid)
+	return proc
 }
 
 func (s *System) targetPID(env *envelope) *pa.PID {

@@ -23,7 +23,13 @@ type config struct {
 	mailbox      []mailbox.Option
 	capacity     int
 	throttleLogs time.Duration
+	activate     Activator
 }
+
+// Activator makes the props of an actor that does not exist yet, by id, so
+// that the first message to it from another rank spawns it (virtual
+// actors). It returns false for ids it does not know.
+type Activator func(id string) (*Props, bool)
 
 func defaultConfig() config {
 	return config{
@@ -93,4 +99,16 @@ func WithMailboxOptions(opts ...mailbox.Option) Option {
 // default) or off.
 func WithAggregation(on bool) Option {
 	return WithMailboxOptions(mailbox.WithAggregation(on))
+}
+
+// WithActivator spawns, on its first message from another rank, a named
+// actor that does not exist yet but that activate knows.
+func WithActivator(activate Activator) Option {
+	return func(cfg *config) error {
+		if activate == nil {
+			return fmt.Errorf("%w: nil activator", rma.ErrInvalidArgument)
+		}
+		cfg.activate = activate
+		return nil
+	}
 }

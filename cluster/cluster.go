@@ -1,0 +1,90 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/rmactor/rmactor/actor"
+	"github.com/rmactor/rmactor/codec"
+	"github.com/rmactor/rmactor/launch"
+	"github.com/rmactor/rmactor/rma"
+)
+
+// ErrUnknownKind reports a kind no rank registered.
+var ErrUnknownKind = errors.New("cluster: unknown actor kind")
+
+// Cluster is one rank's view of the job.
+type Cluster struct {
+	w     rma.World
+	sys   *actor.System
+	kinds map[string]*actor.Props
+
+	seq    atomic.Uint64 // collectives issued by this rank, in SPMD order
+	mu     sync.Mutex
+	rounds map[uint64]*round
+}
+
+// Run starts the job and runs fn on every rank: in-process ranks
+// (cfg.Ranks), or the ranks of the MPI job when built with -tags mpi and
+// started by mpirun. It returns once every rank's fn has returned and the
+// actor systems are shut down; the error names the rank that failed first.
+func Run(ctx context.Context, cfg Config, fn func(ctx context.Context, c *Cluster) error) error {
+	if _, err := cfg.kinds(); err != nil {
+		return err
+	}
+	return launch.Run(ctx, cfg.Ranks, func(ctx context.Context, w rma.World) error {
+		c, err := start(ctx, w, cfg)
+		if err != nil {
+			return err
+		}
+		if err := fn(ctx, c); err != nil {
+			return err
+		}
+		if err := w.Barrier(ctx); err != nil {
+			return err
+		}
+		return c.sys.Close(ctx)
+	})
+}
+
+func start(ctx context.Context, w rma.World, cfg Config) (*Cluster, error) {
+	kinds, err := cfg.kinds()
+	if err != nil {
+		return nil, err
+	}
+	cod, err := codec.New(cfg.Types...)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{w: w, kinds: kinds, rounds: make(map[uint64]*round)}
+	opts := append([]actor.Option{actor.WithCodec(cod), actor.WithActivator(c.activator)}, cfg.System...)
+	if c.sys, err = actor.NewSystem(ctx, w, opts...); err != nil {
+		return nil, err
+	}
+	if err := c.startServices(); err != nil {
+		return nil, errors.Join(err, c.sys.Close(ctx))
+	}
+	// Every rank's services exist before anyone uses them.
+	if err := w.Barrier(ctx); err != nil {
+		return nil, fmt.Errorf("cluster: start: %w", err)
+	}
+	return c, nil
+}
+
+// Rank is this rank's number.
+func (c *Cluster) Rank() int { return c.w.Rank() }
+
+// Size is the number of ranks.
+func (c *Cluster) Size() int { return c.w.Size() }
+
+// System is this rank's actor system.
+func (c *Cluster) System() *actor.System { return c.sys }
+
+// World is the job's world, for RemoteChannels next to the actors.
+func (c *Cluster) World() rma.World { return c.w }
+
+// Barrier waits until every rank has called it.
+func (c *Cluster) Barrier(ctx context.Context) error { return c.w.Barrier(ctx) }
