@@ -36,18 +36,24 @@ func Run(ctx context.Context, cfg Config, fn func(ctx context.Context, c *Cluste
 		return err
 	}
 	return launch.Run(ctx, cfg.Ranks, func(ctx context.Context, w rma.World) error {
-		c, err := start(ctx, w, cfg)
-		if err != nil {
-			return err
-		}
-		if err := fn(ctx, c); err != nil {
-			return err
-		}
-		if err := w.Barrier(ctx); err != nil {
-			return err
-		}
-		return c.sys.Close(ctx)
+		return RunOn(ctx, w, cfg, fn)
 	})
+}
+
+// RunOn is Run on a world that already exists (this rank's part of it): it
+// starts the actor systems (collectively), runs fn, and shuts them down.
+func RunOn(ctx context.Context, w rma.World, cfg Config, fn func(ctx context.Context, c *Cluster) error) error {
+	c, err := start(ctx, w, cfg)
+	if err != nil {
+		return err
+	}
+	if err := fn(ctx, c); err != nil {
+		return err
+	}
+	if err := w.Barrier(ctx); err != nil {
+		return err
+	}
+	return c.sys.Close(ctx)
 }
 
 func start(ctx context.Context, w rma.World, cfg Config) (*Cluster, error) {

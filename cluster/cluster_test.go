@@ -3,185 +3,28 @@ package cluster_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/cluster"
+	"github.com/rmactor/rmactor/cluster/clustertest"
 	"github.com/rmactor/rmactor/rma"
+	"github.com/rmactor/rmactor/rma/local"
 )
 
-func echoKind() cluster.Kind {
-	return cluster.NewKind("echo", actor.PropsFromFunc(func(c actor.Context) {
-		if m, ok := c.Message().(*wrapperspb.Int64Value); ok {
-			c.Respond(m)
-		}
-	}))
-}
-
-// tally is a named actor kind: it adds the values it gets and answers a
-// request for its total.
-func tallyKind() cluster.Kind {
-	return cluster.NewKind("tally", actor.PropsFromProducer(func() actor.Actor {
-		var total int64
-		return actor.ReceiveFunc(func(c actor.Context) {
-			switch m := c.Message().(type) {
-			case *wrapperspb.Int64Value:
-				total += m.Value
-			case *wrapperspb.StringValue:
-				c.Respond(wrapperspb.Int64(total))
-			}
-		})
-	}))
-}
-
-func run(t *testing.T, ranks int, fn func(ctx context.Context, c *cluster.Cluster) error) error {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cfg := cluster.Config{Ranks: ranks, Kinds: []cluster.Kind{echoKind(), tallyKind()}}
-	return cluster.Run(ctx, cfg, fn)
-}
-
-func TestSpawnOnEveryRank(t *testing.T) {
-	err := run(t, 3, func(ctx context.Context, c *cluster.Cluster) error {
-		pids, err := c.SpawnEverywhere(ctx, "echo")
-		if err != nil {
-			return err
-		}
-		for k, pid := range pids {
-			if got, _ := actor.RankOfPID(pid); got != k {
-				return fmt.Errorf("echo for rank %d lives on rank %d", k, got)
-			}
-			v, err := c.System().Request(ctx, pid, wrapperspb.Int64(int64(10*c.Rank()+k)))
-			if err != nil {
-				return err
-			}
-			if v.(*wrapperspb.Int64Value).Value != int64(10*c.Rank()+k) {
-				return fmt.Errorf("echo answered %v", v)
-			}
-		}
-		pid, err := c.SpawnByKey(ctx, "echo", "some key")
-		if err != nil {
-			return err
-		}
-		if got, _ := actor.RankOfPID(pid); got != c.RankOf("some key") {
-			return fmt.Errorf("keyed spawn on rank %d, key places on %d", got, c.RankOf("some key"))
-		}
-		return nil
+func TestCluster(t *testing.T) {
+	clustertest.Run(t, func(ctx context.Context, ranks int, fn rma.Program) error {
+		return local.Run(ctx, ranks, fn)
 	})
-	require.NoError(t, err)
-}
-
-func TestSpawnErrors(t *testing.T) {
-	err := run(t, 2, func(ctx context.Context, c *cluster.Cluster) error {
-		if _, err := c.SpawnOn(ctx, 1-c.Rank(), "nope"); !errors.Is(err, cluster.ErrUnknownKind) {
-			return fmt.Errorf("unknown kind: %v", err)
-		}
-		if _, err := c.SpawnOn(ctx, 7, "echo"); !errors.Is(err, rma.ErrInvalidRank) {
-			return fmt.Errorf("bad rank: %v", err)
-		}
-		if _, err := c.Get("nope", "x"); !errors.Is(err, cluster.ErrUnknownKind) {
-			return fmt.Errorf("unknown kind for a name: %v", err)
-		}
-		return nil
-	})
-	require.NoError(t, err)
-}
-
-// TestNamedActors: every rank sends to the same named tallies, which are
-// activated by their first message wherever they hash; names with path and
-// id characters work.
-func TestNamedActors(t *testing.T) {
-	names := []string{"alpha", "beta", "with/slash", "with$dollar", "@at", "%25"}
-	err := run(t, 4, func(ctx context.Context, c *cluster.Cluster) error {
-		for _, name := range names {
-			pid, err := c.Get("tally", name)
-			if err != nil {
-				return err
-			}
-			if err := c.System().Send(ctx, pid, wrapperspb.Int64(int64(c.Rank()+1))); err != nil {
-				return err
-			}
-		}
-		if err := c.Barrier(ctx); err != nil {
-			return err
-		}
-		for _, name := range names {
-			pid, err := c.Get("tally", name)
-			if err != nil {
-				return err
-			}
-			// Each rank's send came before the barrier; a request from
-			// every rank sees at least its own and, after the sends
-			// drained, all of them: ask until it does.
-			for {
-				v, err := c.System().Request(ctx, pid, wrapperspb.String("total"))
-				if err != nil {
-					return fmt.Errorf("%s: %w", name, err)
-				}
-				if v.(*wrapperspb.Int64Value).Value == 1+2+3+4 {
-					break
-				}
-				if err := ctx.Err(); err != nil {
-					return fmt.Errorf("%s: total %v: %w", name, v, err)
-				}
-			}
-		}
-		return nil
-	})
-	require.NoError(t, err)
-}
-
-func TestCollectives(t *testing.T) {
-	var checked atomic.Int32
-	err := run(t, 4, func(ctx context.Context, c *cluster.Cluster) error {
-		for round := range 3 {
-			v, err := cluster.Broadcast(ctx, c, wrapperspb.Int64(int64(100*round+c.Rank())))
-			if err != nil {
-				return err
-			}
-			if v.Value != int64(100*round) {
-				return fmt.Errorf("broadcast %d got %d", round, v.Value)
-			}
-			all, err := cluster.Gather(ctx, c, wrapperspb.Int64(int64(c.Rank()*c.Rank())))
-			if err != nil {
-				return err
-			}
-			sum, err := cluster.Reduce(ctx, c, wrapperspb.Int64(int64(c.Rank())), func(a, b *wrapperspb.Int64Value) *wrapperspb.Int64Value {
-				return wrapperspb.Int64(a.Value + b.Value)
-			})
-			if err != nil {
-				return err
-			}
-			if c.Rank() == 0 {
-				for k, x := range all {
-					if x.Value != int64(k*k) {
-						return fmt.Errorf("gather[%d] = %d", k, x.Value)
-					}
-				}
-				if sum.Value != 0+1+2+3 {
-					return fmt.Errorf("reduce = %d", sum.Value)
-				}
-				checked.Add(1)
-			} else if all != nil {
-				return fmt.Errorf("gather on rank %d returned values", c.Rank())
-			}
-		}
-		return nil
-	})
-	require.NoError(t, err)
-	require.EqualValues(t, 3, checked.Load())
 }
 
 func TestFailingRankIsNamed(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	boom := errors.New("boom")
-	err := run(t, 3, func(ctx context.Context, c *cluster.Cluster) error {
+	err := cluster.Run(ctx, cluster.Config{Ranks: 3}, func(ctx context.Context, c *cluster.Cluster) error {
 		if c.Rank() == 2 {
 			return boom
 		}
@@ -191,4 +34,13 @@ func TestFailingRankIsNamed(t *testing.T) {
 	var re *rma.RankError
 	require.ErrorAs(t, err, &re)
 	require.Equal(t, 2, re.Rank)
+}
+
+func TestBadKinds(t *testing.T) {
+	ctx := context.Background()
+	err := cluster.Run(ctx, cluster.Config{Ranks: 1, Kinds: []cluster.Kind{{Name: "x"}}}, nil)
+	require.ErrorIs(t, err, rma.ErrInvalidArgument)
+	dup := cluster.NewKind("a", nil)
+	err = cluster.Run(ctx, cluster.Config{Ranks: 1, Kinds: []cluster.Kind{{Name: ""}, dup}}, nil)
+	require.ErrorIs(t, err, rma.ErrInvalidArgument)
 }
