@@ -1,0 +1,137 @@
+// Command actorrun runs rmactor's example apps:
+//
+//	actorrun <app> [flags]          in-process ranks (--ranks N)
+//	mpirun -n N actorrun <app> ...  as an MPI job, from a -tags mpi build
+//
+// actorrun --help lists the apps; actorrun <app> --help lists its flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+
+	"github.com/rmactor/rmactor/apps/pi"
+	"github.com/rmactor/rmactor/cluster"
+	"github.com/rmactor/rmactor/codec"
+	"github.com/rmactor/rmactor/launch"
+)
+
+// app is one runnable app: its summary, and a setup that registers its
+// flags and returns how to run it once they are parsed.
+type app struct {
+	summary string
+	setup   func(fs *flag.FlagSet) (cluster.Config, func(ctx context.Context, c *cluster.Cluster, out io.Writer) error)
+}
+
+func apps() map[string]app {
+	return map[string]app{
+		"pi": {
+			summary: "task farm: rank 0 hands out integration tasks to workers on every rank through futures; reports tasks/s",
+			setup: func(fs *flag.FlagSet) (cluster.Config, func(context.Context, *cluster.Cluster, io.Writer) error) {
+				cfg := pi.DefaultConfig()
+				cfg.Flags(fs)
+				return pi.Cluster(), func(ctx context.Context, c *cluster.Cluster, out io.Writer) error {
+					return pi.Run(ctx, c, cfg, out)
+				}
+			},
+		},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "usage: actorrun <app> [--ranks N] [--stats] [app flags]\n\n")
+	fmt.Fprintf(w, "Runs an rmactor app on N in-process ranks, or, built with -tags mpi and\nstarted by mpirun, on the ranks of the MPI job (backend here: %s).\n\napps:\n", launch.Backend())
+	all := apps()
+	names := make([]string, 0, len(all))
+	for name := range all {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(w, "  %-12s %s\n", name, all[name].summary)
+	}
+	fmt.Fprintf(w, "\nactorrun <app> --help lists the app's flags.\n")
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	a, ok := apps()[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "actorrun: unknown app %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	fs := flag.NewFlagSet("actorrun "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	ranks := fs.Int("ranks", 2, "in-process ranks (under MPI the job's size)")
+	stats := fs.Bool("stats", false, "print each rank's transport counters at the end")
+	cfg, runApp := a.setup(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	cfg.Ranks = *ranks
+	cfg.Types = append(cfg.Types, codec.Type[*rankStats]("actorrun.stats"))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err := cluster.Run(ctx, cfg, func(ctx context.Context, c *cluster.Cluster) error {
+		var out io.Writer = io.Discard
+		if c.Rank() == 0 {
+			out = stdout
+		}
+		if err := runApp(ctx, c, out); err != nil {
+			return err
+		}
+		if *stats {
+			return printStats(ctx, c, out)
+		}
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "actorrun:", err)
+		return 1
+	}
+	return 0
+}
+
+// rankStats is one rank's transport counters.
+type rankStats struct {
+	Messages, Frames, Bytes uint64
+	Mailboxes               int
+}
+
+// printStats gathers every rank's counters, once its part of the app is
+// done, and prints them on rank 0 in rank order.
+func printStats(ctx context.Context, c *cluster.Cluster, out io.Writer) error {
+	if err := c.Barrier(ctx); err != nil {
+		return err
+	}
+	st := c.System().Stats()
+	all, err := cluster.Gather(ctx, c, &rankStats{st.MessagesSent, st.FramesSent, st.BytesSent, st.Mailboxes})
+	if err != nil {
+		return err
+	}
+	for k, s := range all {
+		fmt.Fprintf(out, "rank %d: sent %d messages in %d frames (%d bytes); %d mailboxes\n",
+			k, s.Messages, s.Frames, s.Bytes, s.Mailboxes)
+	}
+	return nil
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestHelpListsApps(t *testing.T) {
+	var out, errOut bytes.Buffer
+	require.Equal(t, 0, run([]string{"--help"}, &out, &errOut))
+	require.Contains(t, out.String(), "pi ")
+	require.Equal(t, 2, run(nil, &out, &errOut))
+}
+
+func TestUnknownApp(t *testing.T) {
+	var out, errOut bytes.Buffer
+	require.Equal(t, 2, run([]string{"nope"}, &out, &errOut))
+	require.Contains(t, errOut.String(), `unknown app "nope"`)
+}
+
+func TestPiApp(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run([]string{"pi", "--ranks", "3", "--tasks", "500", "--stats"}, &out, &errOut)
+	require.Equal(t, 0, code, errOut.String())
+	require.Contains(t, out.String(), "pi ≈ 3.14159")
+	require.Equal(t, 3, strings.Count(out.String(), "rank "), out.String())
+}
+
+func TestBadFlag(t *testing.T) {
+	var out, errOut bytes.Buffer
+	require.Equal(t, 2, run([]string{"pi", "--bogus"}, &out, &errOut))
+	require.Equal(t, 1, run([]string{"pi", "--tasks", "0"}, &out, &errOut))
+	require.Contains(t, errOut.String(), "invalid argument")
+}
