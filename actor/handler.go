@@ -84,27 +84,31 @@ func (s *System) DeadMessage(target *pa.PID, msg any) {
 
 // Inbox implements mailbox.Handler: a message for a named actor, a future,
 // or a system message, resolved by id on this rank.
-func (s *System) Inbox(body []byte) {
+func (s *System) Inbox(body []byte) bool {
 	var env envelope
 	msg, err := s.decodeEnvelope(body, &env)
 	if err != nil {
 		s.deadIncoming(nil, &env, err)
-		return
+		return false
 	}
 	if env.target == "" {
 		s.deadIncoming(nil, &env, fmt.Errorf("%w: inbox envelope without a target", ErrBadEnvelope))
-		return
+		return false
 	}
 	pid := pa.NewPID(s.addrs[s.rank], env.target)
 	proc, ok := s.as.ProcessRegistry.Get(pid)
 	if !ok && s.cfg.activate != nil {
 		proc = s.activate(pid, proc)
 	}
+	if s.mb.Deliver(env.target, msg, env.kind == kindSystem) {
+		return true
+	}
 	if env.kind == kindSystem {
 		proc.SendSystemMessage(pid, msg)
 	} else {
 		proc.SendUserMessage(pid, msg)
 	}
+	return false
 }
 
 // activate spawns the virtual actor pid names, if the activator knows it,

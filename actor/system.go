@@ -117,6 +117,12 @@ func (s *System) Root() *RootContext { return s.as.Root }
 // Logger is the system's logger.
 func (s *System) Logger() *zap.Logger { return s.log }
 
+// Counts reads this rank's termination-detection counters: messages sent
+// (to a mailbox or another rank) and messages that ended here (handled by
+// an actor, delivered to a future, or dead-lettered). Summed over all ranks
+// they are equal only when no message is in flight or being handled.
+func (s *System) Counts() (sent, done uint64) { return s.mb.Counts() }
+
 // Stats reads this rank's transport counters.
 func (s *System) Stats() mailbox.Stats { return s.mb.Stats() }
 

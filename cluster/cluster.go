@@ -19,6 +19,7 @@ var ErrUnknownKind = errors.New("cluster: unknown actor kind")
 // Cluster is one rank's view of the job.
 type Cluster struct {
 	w     rma.World
+	waves rma.Window // termination-detection counters (quiesce.go)
 	sys   *actor.System
 	kinds map[string]*actor.Props
 
@@ -29,8 +30,9 @@ type Cluster struct {
 
 // Run starts the job and runs fn on every rank: in-process ranks
 // (cfg.Ranks), or the ranks of the MPI job when built with -tags mpi and
-// started by mpirun. It returns once every rank's fn has returned and the
-// actor systems are shut down; the error names the rank that failed first.
+// started by mpirun. It returns once every rank's fn has returned, no
+// message is in flight or being handled anywhere (Quiesce), and the actor
+// systems are shut down; the error names the rank that failed first.
 func Run(ctx context.Context, cfg Config, fn func(ctx context.Context, c *Cluster) error) error {
 	if _, err := cfg.kinds(); err != nil {
 		return err
@@ -50,10 +52,12 @@ func RunOn(ctx context.Context, w rma.World, cfg Config, fn func(ctx context.Con
 	if err := fn(ctx, c); err != nil {
 		return err
 	}
-	if err := w.Barrier(ctx); err != nil {
+	// The job is done when every rank's program has returned and no
+	// message is in flight or being handled anywhere.
+	if err := c.Quiesce(ctx); err != nil {
 		return err
 	}
-	return c.sys.Close(ctx)
+	return errors.Join(c.sys.Close(ctx), c.waves.Free(ctx))
 }
 
 func start(ctx context.Context, w rma.World, cfg Config) (*Cluster, error) {
@@ -66,12 +70,15 @@ func start(ctx context.Context, w rma.World, cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	c := &Cluster{w: w, kinds: kinds, rounds: make(map[uint64]*round)}
+	if c.waves, err = w.Allocate(ctx, waveBytes); err != nil {
+		return nil, fmt.Errorf("cluster: start: %w", err)
+	}
 	opts := append([]actor.Option{actor.WithCodec(cod), actor.WithActivator(c.activator)}, cfg.System...)
 	if c.sys, err = actor.NewSystem(ctx, w, opts...); err != nil {
-		return nil, err
+		return nil, errors.Join(err, c.waves.Free(ctx))
 	}
 	if err := c.startServices(); err != nil {
-		return nil, errors.Join(err, c.sys.Close(ctx))
+		return nil, errors.Join(err, c.sys.Close(ctx), c.waves.Free(ctx))
 	}
 	// Every rank's services exist before anyone uses them.
 	if err := w.Barrier(ctx); err != nil {

@@ -131,6 +131,13 @@ func (m *Mailbox) UserMessageCount() int { return int(m.userCount.Load()) }
 
 // PostUserMessage queues a message from this rank.
 func (m *Mailbox) PostUserMessage(msg any) {
+	m.countSent()
+	m.postUser(msg)
+}
+
+// postUser queues a user message that was counted as sent elsewhere (by
+// the rank that sent it, for inbox deliveries).
+func (m *Mailbox) postUser(msg any) {
 	if m.finished.Load() {
 		m.dead(msg)
 		return
@@ -142,6 +149,11 @@ func (m *Mailbox) PostUserMessage(msg any) {
 
 // PostSystemMessage queues a system message.
 func (m *Mailbox) PostSystemMessage(msg any) {
+	m.countSent()
+	m.postSystem(msg)
+}
+
+func (m *Mailbox) postSystem(msg any) {
 	if m.finished.Load() {
 		m.dead(msg)
 		return
@@ -205,8 +217,12 @@ func (m *Mailbox) process() {
 
 func (m *Mailbox) run() {
 	var msg any
+	inHand := false // msg is being handled and not yet counted done
 	defer func() {
 		if r := recover(); r != nil {
+			if inHand {
+				m.countDone()
+			}
 			m.invoker.EscalateFailure(r, msg)
 		}
 	}()
@@ -218,7 +234,7 @@ func (m *Mailbox) run() {
 		}
 		if v, ok := m.system.pop(); ok {
 			m.sysCount.Add(-1)
-			msg = v
+			msg, inHand = v, true
 			switch v.(type) {
 			case *actor.SuspendMailbox:
 				m.suspended.Store(true)
@@ -229,16 +245,16 @@ func (m *Mailbox) run() {
 				// that a claim made after that fails as stale.
 				m.retireClaims()
 				m.invoker.InvokeSystemMessage(v)
-				if m.stoppedNow() {
-					m.finish()
-					return
-				}
 			default:
 				m.invoker.InvokeSystemMessage(v)
-				if m.stoppedNow() {
-					m.finish()
-					return
-				}
+			}
+			// Counted done only once handled: what it made the actor send
+			// is counted sent by then (termination detection).
+			m.countDone()
+			inHand = false
+			if m.stoppedNow() {
+				m.finish()
+				return
 			}
 			continue
 		}
@@ -249,8 +265,10 @@ func (m *Mailbox) run() {
 		if !ok {
 			return
 		}
-		msg = v
+		msg, inHand = v, true
 		m.invoker.InvokeUserMessage(v)
+		m.countDone()
+		inHand = false
 		m.countProcessed()
 	}
 }
@@ -323,9 +341,14 @@ func (m *Mailbox) decode(e Entry) (msg any, system, ok bool) {
 	if e.Incarnation != m.inc {
 		m.rank.h.DeadLetter(Address{Index: m.slot.index, Incarnation: e.Incarnation}.String(), e.Body, fmt.Errorf("%w: for incarnation %d, %s is incarnation %d",
 			ErrStale, e.Incarnation, m.self.Id, m.inc))
+		m.countDone()
 		return nil, false, false
 	}
-	return m.rank.h.Decode(m.self, e.Body)
+	msg, system, ok = m.rank.h.Decode(m.self, e.Body)
+	if !ok {
+		m.countDone()
+	}
+	return msg, system, ok
 }
 
 func (m *Mailbox) countProcessed() {
@@ -443,4 +466,17 @@ func (m *Mailbox) dead(msg any) {
 		return
 	}
 	m.rank.h.DeadMessage(m.self, msg)
+	m.countDone()
+}
+
+func (m *Mailbox) countSent() {
+	if m.rank != nil {
+		m.rank.sent.Add(1)
+	}
+}
+
+func (m *Mailbox) countDone() {
+	if m.rank != nil {
+		m.rank.done.Add(1)
+	}
 }

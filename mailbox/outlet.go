@@ -115,6 +115,9 @@ func (o *Outlet) Send(inc uint32, body []byte) error {
 	if len(body)+FrameOverhead > r.cfg.SlotBytes {
 		return fmt.Errorf("%w: %d-byte envelope, slots hold %d", ErrEnvelopeTooLarge, len(body), r.cfg.SlotBytes-FrameOverhead)
 	}
+	// Counted before the envelope can be taken anywhere, so that no rank
+	// ever counts more done than sent (termination detection).
+	r.sent.Add(1)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if !o.cur.fits(len(body)) {
@@ -226,6 +229,7 @@ func (r *Rank) deadFrame(frame []byte, err error) {
 	}
 	for _, e := range entries {
 		r.h.DeadLetter("", e.Body, err)
+		r.done.Add(1)
 	}
 }
 

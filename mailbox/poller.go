@@ -111,7 +111,9 @@ func (r *Rank) drainInbox(frame []byte, entries []Entry) ([]byte, []Entry) {
 			continue
 		}
 		for _, e := range entries {
-			r.h.Inbox(e.Body)
+			if !r.h.Inbox(e.Body) {
+				r.done.Add(1)
+			}
 		}
 	}
 }
@@ -161,6 +163,7 @@ func (r *Rank) ringReady(tok uint64, frame []byte, entries []Entry) (*Mailbox, [
 		}
 		for _, e := range entries {
 			r.h.DeadLetter(Address{Index: index, Incarnation: e.Incarnation}.String(), e.Body, ErrStale)
+			r.done.Add(1)
 		}
 	}
 }

@@ -26,8 +26,11 @@ type Handler interface {
 	DeadLetter(target string, body []byte, reason error)
 	// DeadMessage reports a message left for an actor that has stopped.
 	DeadMessage(target *actor.PID, msg any)
-	// Inbox delivers one envelope body taken from the rank's inbox.
-	Inbox(body []byte)
+	// Inbox delivers one envelope body taken from the rank's inbox. It
+	// returns true when the message went to a Mailbox of this rank (with
+	// Rank.Deliver), which counts it done once handled; otherwise the
+	// message ended here (a future, a dead letter).
+	Inbox(body []byte) bool
 }
 
 // Rank is one rank's mailbox machinery: its arena of rings, its doorbell and
@@ -60,6 +63,34 @@ type Rank struct {
 	closed  atomic.Bool  // no more sends
 	closing atomic.Bool  // no more ring takes: the windows are about to go
 	active  atomic.Int64 // mailboxes running now
+
+	// Termination detection: messages this rank handed to a mailbox or
+	// an outlet, and messages that ended here (handled by an actor,
+	// delivered to a future, or dead-lettered). Counted sent before they
+	// can end anywhere, and done only after their handling, so the sums
+	// over all ranks are equal only when nothing is in flight or running.
+	sent atomic.Uint64
+	done atomic.Uint64
+}
+
+// Counts reads this rank's sent and done message counters.
+func (r *Rank) Counts() (sent, done uint64) {
+	return r.sent.Load(), r.done.Load()
+}
+
+// Deliver hands a message that arrived in the inbox to the mailbox of the
+// local actor id, if it has one, and reports whether it did.
+func (r *Rank) Deliver(id string, msg any, system bool) bool {
+	m, ok := r.Lookup(id)
+	if !ok {
+		return false
+	}
+	if system {
+		m.postSystem(msg)
+	} else {
+		m.postUser(msg)
+	}
+	return true
 }
 
 // counters are the rank's statistics.

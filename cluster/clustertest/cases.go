@@ -75,6 +75,8 @@ var cases = []testCase{
 	{"SpawnErrors", 2, 2, spawnErrors},
 	{"NamedActors", 4, 1, namedActors},
 	{"Collectives", 4, 1, collectives},
+	{"QuiesceAfterMessageTrees", 4, 1, messageTrees},
+	{"QuiesceWhenIdle", 3, 1, func(ctx context.Context, c *cluster.Cluster) error { return c.Quiesce(ctx) }},
 }
 
 func spawnOnEveryRank(ctx context.Context, c *cluster.Cluster) error {
