@@ -3,6 +3,7 @@ package mailbox
 import (
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -26,8 +27,13 @@ type Mailbox struct {
 	sysCount  atomic.Int32
 	userCount atomic.Int32
 	status    atomic.Int32
-	suspended atomic.Bool
-	ready     atomic.Bool // the ring may hold frames: see doorbell.go
+	// registered is set once RegisterHandlers has bound the mailbox;
+	// regMu and early count messages posted before that.
+	registered atomic.Bool
+	regMu      sync.Mutex
+	early      uint64
+	suspended  atomic.Bool
+	ready      atomic.Bool // the ring may hold frames: see doorbell.go
 
 	invoker    actor.MessageInvoker
 	dispatcher actor.Dispatcher
@@ -94,8 +100,26 @@ type contextOfSystem interface {
 	ActorSystem() *actor.ActorSystem
 }
 
-// RegisterHandlers binds the mailbox to its actor, rank and ring.
+// RegisterHandlers binds the mailbox to its actor, rank and ring. protoactor
+// registers the actor's id before it calls this, so messages may arrive
+// first: they wait, counted, and the mailbox runs once it is bound.
 func (m *Mailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher actor.Dispatcher) {
+	m.bind(invoker, dispatcher)
+	m.regMu.Lock()
+	m.registered.Store(true)
+	early := m.early
+	m.early = 0
+	m.regMu.Unlock()
+	if m.rank != nil {
+		m.rank.sent.Add(early)
+		m.rank.track(m)
+	}
+	if m.userCount.Load() > 0 || m.sysCount.Load() > 0 {
+		m.schedule()
+	}
+}
+
+func (m *Mailbox) bind(invoker actor.MessageInvoker, dispatcher actor.Dispatcher) {
 	m.invoker = invoker
 	m.dispatcher = dispatcher
 	c, ok := invoker.(contextOfSystem)
@@ -111,7 +135,6 @@ func (m *Mailbox) RegisterHandlers(invoker actor.MessageInvoker, dispatcher acto
 	}
 	m.rank = r
 	m.memClaims.Store(claimWord(0, m.opts.governed, m.opts.claims))
-	r.track(m)
 	a, has, err := ParseID(m.self.Id)
 	if err != nil || !has {
 		return
@@ -167,6 +190,10 @@ func (m *Mailbox) postSystem(msg any) {
 // the rank's workers (the dispatcher's throughput still bounds a run);
 // others on their protoactor dispatcher.
 func (m *Mailbox) schedule() {
+	if !m.registered.Load() {
+		// RegisterHandlers schedules what arrived before it.
+		return
+	}
 	if m.status.CompareAndSwap(idle, running) {
 		if m.rank != nil {
 			m.rank.dispatch(m)
@@ -469,7 +496,18 @@ func (m *Mailbox) dead(msg any) {
 	m.countDone()
 }
 
+// countSent counts a message posted from this rank. Before the mailbox is
+// bound its rank is unknown: the count waits in early.
 func (m *Mailbox) countSent() {
+	if !m.registered.Load() {
+		m.regMu.Lock()
+		if !m.registered.Load() {
+			m.early++
+			m.regMu.Unlock()
+			return
+		}
+		m.regMu.Unlock()
+	}
 	if m.rank != nil {
 		m.rank.sent.Add(1)
 	}

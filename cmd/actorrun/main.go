@@ -15,29 +15,52 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 
 	"github.com/rmactor/rmactor/apps/pi"
+	"github.com/rmactor/rmactor/apps/wordcount"
 	"github.com/rmactor/rmactor/cluster"
 	"github.com/rmactor/rmactor/codec"
 	"github.com/rmactor/rmactor/launch"
+	"github.com/rmactor/rmactor/rma"
 )
 
 // app is one runnable app: its summary, and a setup that registers its
 // flags and returns how to run it once they are parsed.
 type app struct {
 	summary string
-	setup   func(fs *flag.FlagSet) (cluster.Config, func(ctx context.Context, c *cluster.Cluster, out io.Writer) error)
+	args    string // positional arguments, for the usage line
+	setup   func(fs *flag.FlagSet) (cluster.Config, runner)
 }
+
+// runner runs an app on one rank, with the positional arguments.
+type runner func(ctx context.Context, c *cluster.Cluster, args []string, out io.Writer) error
 
 func apps() map[string]app {
 	return map[string]app{
 		"pi": {
 			summary: "task farm: rank 0 hands out integration tasks to workers on every rank through futures; reports tasks/s",
-			setup: func(fs *flag.FlagSet) (cluster.Config, func(context.Context, *cluster.Cluster, io.Writer) error) {
+			setup: func(fs *flag.FlagSet) (cluster.Config, runner) {
 				cfg := pi.DefaultConfig()
 				cfg.Flags(fs)
-				return pi.Cluster(), func(ctx context.Context, c *cluster.Cluster, out io.Writer) error {
+				return pi.Cluster(), func(ctx context.Context, c *cluster.Cluster, _ []string, out io.Writer) error {
 					return pi.Run(ctx, c, cfg, out)
+				}
+			},
+		},
+		"wordcount": {
+			summary: "map-reduce word count of a file or directory: mappers on every rank, reducers placed by hash; prints the top words",
+			args:    "<file or dir>",
+			setup: func(fs *flag.FlagSet) (cluster.Config, runner) {
+				cfg := wordcount.DefaultConfig()
+				cfg.Flags(fs)
+				return wordcount.Cluster(), func(ctx context.Context, c *cluster.Cluster, args []string, out io.Writer) error {
+					if len(args) != 1 {
+						return fmt.Errorf("%w: wordcount takes one input, a file or a directory", rma.ErrInvalidArgument)
+					}
+					rankCfg := cfg // ranks may share this process
+					rankCfg.Input = args[0]
+					return wordcount.Run(ctx, c, rankCfg, out)
 				}
 			},
 		},
@@ -45,7 +68,7 @@ func apps() map[string]app {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "usage: actorrun <app> [--ranks N] [--stats] [app flags]\n\n")
+	fmt.Fprintf(w, "usage: actorrun <app> [--ranks N] [--stats] [app flags] [app arguments]\n\n")
 	fmt.Fprintf(w, "Runs an rmactor app on N in-process ranks, or, built with -tags mpi and\nstarted by mpirun, on the ranks of the MPI job (backend here: %s).\n\napps:\n", launch.Backend())
 	all := apps()
 	names := make([]string, 0, len(all))
@@ -54,7 +77,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		fmt.Fprintf(w, "  %-12s %s\n", name, all[name].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", strings.TrimSpace(name+" "+all[name].args), all[name].summary)
 	}
 	fmt.Fprintf(w, "\nactorrun <app> --help lists the app's flags.\n")
 }
@@ -97,7 +120,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if c.Rank() == 0 {
 			out = stdout
 		}
-		if err := runApp(ctx, c, out); err != nil {
+		if err := runApp(ctx, c, fs.Args(), out); err != nil {
 			return err
 		}
 		if *stats {

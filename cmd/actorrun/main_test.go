@@ -35,3 +35,11 @@ func TestBadFlag(t *testing.T) {
 	require.Equal(t, 1, run([]string{"pi", "--tasks", "0"}, &out, &errOut))
 	require.Contains(t, errOut.String(), "invalid argument")
 }
+
+func TestWordcountApp(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run([]string{"wordcount", "--ranks", "3", "--top", "5", "--check", "../../docs"}, &out, &errOut)
+	require.Equal(t, 0, code, errOut.String())
+	require.Contains(t, out.String(), "check: matches the sequential count")
+	require.Equal(t, 1, run([]string{"wordcount", "--ranks", "2"}, &out, &errOut))
+}
