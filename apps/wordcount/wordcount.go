@@ -19,6 +19,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/cluster"
@@ -49,6 +50,7 @@ type Config struct {
 	Top     int    // words to print
 	Buckets int    // reducers
 	Check   bool   // compare with a sequential count on rank 0
+	Time    bool   // report the time, next to a sequential count timed on rank 0
 }
 
 // DefaultConfig prints the top 10 words with 64 reducers.
@@ -59,6 +61,7 @@ func (cfg *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&cfg.Top, "top", cfg.Top, "words to print")
 	fs.IntVar(&cfg.Buckets, "buckets", cfg.Buckets, "reducer actors (buckets of the word space)")
 	fs.BoolVar(&cfg.Check, "check", cfg.Check, "check the counts against a sequential word count on rank 0")
+	fs.BoolVar(&cfg.Time, "time", cfg.Time, "report the run time next to a plain sequential word count timed on rank 0")
 }
 
 const (
@@ -134,6 +137,7 @@ func Run(ctx context.Context, c *cluster.Cluster, cfg Config, out io.Writer) err
 	if err != nil {
 		return err
 	}
+	start := time.Now()
 	if err := mapShare(ctx, c, cfg, share(files, sizes, c.Rank(), c.Size())); err != nil {
 		return err
 	}
@@ -147,14 +151,49 @@ func Run(ctx context.Context, c *cluster.Cluster, cfg Config, out io.Writer) err
 	if err != nil {
 		return err
 	}
+	elapsed := time.Since(start)
 	fmt.Fprintf(out, "%d words, %d distinct, %d ranks\n", total, distinct, c.Size())
 	for i, w := range top.Words {
 		fmt.Fprintf(out, "%8d %s\n", top.Ns[i], w)
+	}
+	if cfg.Time {
+		var bytes int64
+		for _, s := range sizes {
+			bytes += s
+		}
+		seqStart := time.Now()
+		if _, err := countFiles(files); err != nil {
+			return err
+		}
+		seq := time.Since(seqStart)
+		fmt.Fprintf(out, "time: %.2f s for %.0f MB on %d ranks (%.1f MB/s); sequential Go word count %.2f s (%.1f MB/s): %.2f×\n",
+			elapsed.Seconds(), float64(bytes)/1e6, c.Size(), float64(bytes)/1e6/elapsed.Seconds(),
+			seq.Seconds(), float64(bytes)/1e6/seq.Seconds(), seq.Seconds()/elapsed.Seconds())
 	}
 	if cfg.Check {
 		return check(cfg, files, top, total, distinct, out)
 	}
 	return nil
+}
+
+// countFiles is the sequential word count of all files.
+func countFiles(files []string) (map[string]int64, error) {
+	all := make(map[string]int64)
+	for _, f := range files {
+		r, err := os.Open(f)
+		if err != nil {
+			return nil, fmt.Errorf("wordcount: %w", err)
+		}
+		counts, err := CountSequential(r)
+		r.Close()
+		if err != nil {
+			return nil, err
+		}
+		for w, n := range counts {
+			all[w] += n
+		}
+	}
+	return all, nil
 }
 
 // mapShare counts this rank's words, flushing a bucket's batch whenever it
@@ -243,20 +282,9 @@ func gatherTop(ctx context.Context, c *cluster.Cluster, cfg Config) (*Top, int64
 
 // check recounts the corpus sequentially on this rank and compares.
 func check(cfg Config, files []string, top *Top, total, distinct int64, out io.Writer) error {
-	all := make(map[string]int64)
-	for _, f := range files {
-		r, err := os.Open(f)
-		if err != nil {
-			return fmt.Errorf("wordcount: %w", err)
-		}
-		counts, err := CountSequential(r)
-		r.Close()
-		if err != nil {
-			return err
-		}
-		for w, n := range counts {
-			all[w] += n
-		}
+	all, err := countFiles(files)
+	if err != nil {
+		return err
 	}
 	var wantTotal int64
 	for _, n := range all {
