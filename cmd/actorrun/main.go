@@ -17,6 +17,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/rmactor/rmactor/apps/histogram"
+	"github.com/rmactor/rmactor/apps/indexgather"
 	"github.com/rmactor/rmactor/apps/pi"
 	"github.com/rmactor/rmactor/apps/wordcount"
 	"github.com/rmactor/rmactor/cluster"
@@ -26,35 +28,74 @@ import (
 )
 
 // app is one runnable app: its summary, and a setup that registers its
-// flags and returns how to run it once they are parsed.
+// flags and returns, for once they are parsed, the job configuration and
+// how to run it on a rank.
 type app struct {
 	summary string
 	args    string // positional arguments, for the usage line
-	setup   func(fs *flag.FlagSet) (cluster.Config, runner)
+	setup   func(fs *flag.FlagSet) (func() cluster.Config, runner)
 }
 
 // runner runs an app on one rank, with the positional arguments.
 type runner func(ctx context.Context, c *cluster.Cluster, args []string, out io.Writer) error
 
+func noArgs(name string, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%w: %s takes no arguments, got %q", rma.ErrInvalidArgument, name, args)
+	}
+	return nil
+}
+
 func apps() map[string]app {
 	return map[string]app{
 		"pi": {
 			summary: "task farm: rank 0 hands out integration tasks to workers on every rank through futures; reports tasks/s",
-			setup: func(fs *flag.FlagSet) (cluster.Config, runner) {
+			setup: func(fs *flag.FlagSet) (func() cluster.Config, runner) {
 				cfg := pi.DefaultConfig()
 				cfg.Flags(fs)
-				return pi.Cluster(), func(ctx context.Context, c *cluster.Cluster, _ []string, out io.Writer) error {
+				return pi.Cluster, func(ctx context.Context, c *cluster.Cluster, args []string, out io.Writer) error {
+					if err := noArgs("pi", args); err != nil {
+						return err
+					}
 					return pi.Run(ctx, c, cfg, out)
 				}
 			},
 		},
+		"histogram": {
+			summary: "bale histogram: random increments to a table spread over the ranks, a message each; updates/s per rank",
+			setup: func(fs *flag.FlagSet) (func() cluster.Config, runner) {
+				cfg := histogram.DefaultConfig()
+				cfg.Flags(fs)
+				return func() cluster.Config { return histogram.Cluster(cfg) },
+					func(ctx context.Context, c *cluster.Cluster, args []string, out io.Writer) error {
+						if err := noArgs("histogram", args); err != nil {
+							return err
+						}
+						return histogram.Run(ctx, c, cfg, out)
+					}
+			},
+		},
+		"indexgather": {
+			summary: "bale index-gather: random reads of a table spread over the ranks, pipelined requests; reads/s per rank",
+			setup: func(fs *flag.FlagSet) (func() cluster.Config, runner) {
+				cfg := indexgather.DefaultConfig()
+				cfg.Flags(fs)
+				return func() cluster.Config { return indexgather.Cluster(cfg) },
+					func(ctx context.Context, c *cluster.Cluster, args []string, out io.Writer) error {
+						if err := noArgs("indexgather", args); err != nil {
+							return err
+						}
+						return indexgather.Run(ctx, c, cfg, out)
+					}
+			},
+		},
 		"wordcount": {
-			summary: "map-reduce word count of a file or directory: mappers on every rank, reducers placed by hash; prints the top words",
+			summary: "map-reduce word count of a file or directory: mappers on every rank, reducers placed by hash; top words",
 			args:    "<file or dir>",
-			setup: func(fs *flag.FlagSet) (cluster.Config, runner) {
+			setup: func(fs *flag.FlagSet) (func() cluster.Config, runner) {
 				cfg := wordcount.DefaultConfig()
 				cfg.Flags(fs)
-				return wordcount.Cluster(), func(ctx context.Context, c *cluster.Cluster, args []string, out io.Writer) error {
+				return wordcount.Cluster, func(ctx context.Context, c *cluster.Cluster, args []string, out io.Writer) error {
 					if len(args) != 1 {
 						return fmt.Errorf("%w: wordcount takes one input, a file or a directory", rma.ErrInvalidArgument)
 					}
@@ -77,7 +118,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		fmt.Fprintf(w, "  %-12s %s\n", strings.TrimSpace(name+" "+all[name].args), all[name].summary)
+		fmt.Fprintf(w, "  %-24s %s\n", strings.TrimSpace(name+" "+all[name].args), all[name].summary)
 	}
 	fmt.Fprintf(w, "\nactorrun <app> --help lists the app's flags.\n")
 }
@@ -104,13 +145,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	ranks := fs.Int("ranks", 2, "in-process ranks (under MPI the job's size)")
 	stats := fs.Bool("stats", false, "print each rank's transport counters at the end")
-	cfg, runApp := a.setup(fs)
+	configure, runApp := a.setup(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
+	cfg := configure()
 	cfg.Ranks = *ranks
 	cfg.Types = append(cfg.Types, codec.Type[*rankStats]("actorrun.stats"))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

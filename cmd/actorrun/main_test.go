@@ -43,3 +43,17 @@ func TestWordcountApp(t *testing.T) {
 	require.Contains(t, out.String(), "check: matches the sequential count")
 	require.Equal(t, 1, run([]string{"wordcount", "--ranks", "2"}, &out, &errOut))
 }
+
+func TestBaleKernels(t *testing.T) {
+	for _, args := range [][]string{
+		{"histogram", "--ranks", "3", "--updates", "5000", "--table", "20"},
+		{"histogram", "--ranks", "2", "--updates", "3000", "--aggregate=false"},
+		{"indexgather", "--ranks", "3", "--reads", "2000", "--table", "20"},
+	} {
+		var out, errOut bytes.Buffer
+		require.Equal(t, 0, run(args, &out, &errOut), "%v: %s", args, errOut.String())
+		require.Contains(t, out.String(), "checked", "%v", args)
+	}
+	var out, errOut bytes.Buffer
+	require.Equal(t, 1, run([]string{"pi", "extra"}, &out, &errOut))
+}

@@ -1,0 +1,36 @@
+package histogram_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rmactor/rmactor/apps/histogram"
+	"github.com/rmactor/rmactor/cluster"
+)
+
+func TestHistogram(t *testing.T) {
+	for _, ranks := range []int{1, 3} {
+		for _, agg := range []bool{true, false} {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			cfg := histogram.Config{Updates: 20000, Table: 50, Aggregate: agg}
+			ccfg := histogram.Cluster(cfg)
+			ccfg.Ranks = ranks
+			var out bytes.Buffer
+			err := cluster.Run(ctx, ccfg, func(ctx context.Context, c *cluster.Cluster) error {
+				var o bytes.Buffer
+				err := histogram.Run(ctx, c, cfg, &o)
+				if c.Rank() == 0 {
+					out = o
+				}
+				return err
+			})
+			cancel()
+			require.NoError(t, err, "ranks=%d aggregate=%v", ranks, agg)
+			require.Contains(t, out.String(), "table checked")
+		}
+	}
+}
