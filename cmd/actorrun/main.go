@@ -20,6 +20,8 @@ import (
 	"github.com/rmactor/rmactor/apps/histogram"
 	"github.com/rmactor/rmactor/apps/indexgather"
 	"github.com/rmactor/rmactor/apps/pi"
+	"github.com/rmactor/rmactor/apps/pingpong"
+	"github.com/rmactor/rmactor/apps/prodcons"
 	"github.com/rmactor/rmactor/apps/wordcount"
 	"github.com/rmactor/rmactor/cluster"
 	"github.com/rmactor/rmactor/codec"
@@ -34,6 +36,9 @@ type app struct {
 	summary string
 	args    string // positional arguments, for the usage line
 	setup   func(fs *flag.FlagSet) (func() cluster.Config, runner)
+	// world, for apps that start their own actor systems on the world
+	// instead of a cluster: it returns the program every rank runs.
+	world func(fs *flag.FlagSet) func(out io.Writer) rma.Program
 }
 
 // runner runs an app on one rank, with the positional arguments.
@@ -87,6 +92,27 @@ func apps() map[string]app {
 						}
 						return indexgather.Run(ctx, c, cfg, out)
 					}
+			},
+		},
+		"pingpong": {
+			summary: "cross-rank one-way throughput and request/actor round trips between ranks 0 and 1",
+			world: func(fs *flag.FlagSet) func(io.Writer) rma.Program {
+				cfg := pingpong.DefaultConfig()
+				cfg.Flags(fs)
+				return func(out io.Writer) rma.Program {
+					return func(ctx context.Context, w rma.World) error { return pingpong.Run(ctx, w, cfg, out) }
+				}
+			},
+		},
+		"producer-consumer": {
+			summary: "rank 0 deals records to consumer actors that end through claims; checked against a sequential sum",
+			world: func(fs *flag.FlagSet) func(io.Writer) rma.Program {
+				cfg := prodcons.DefaultConfig()
+				cfg.Flags(fs)
+				return func(out io.Writer) rma.Program {
+					// Only rank 0 writes.
+					return func(ctx context.Context, w rma.World) error { return prodcons.Run(ctx, w, cfg, out) }
+				}
 			},
 		},
 		"wordcount": {
@@ -145,6 +171,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	ranks := fs.Int("ranks", 2, "in-process ranks (under MPI the job's size)")
 	stats := fs.Bool("stats", false, "print each rank's transport counters at the end")
+	if a.world != nil {
+		return runWorld(a, fs, args, ranks, stats, stdout, stderr)
+	}
 	configure, runApp := a.setup(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -199,4 +228,29 @@ func printStats(ctx context.Context, c *cluster.Cluster, out io.Writer) error {
 			k, s.Messages, s.Frames, s.Bytes, s.Mailboxes)
 	}
 	return nil
+}
+
+// runWorld runs an app that starts its own actor systems.
+func runWorld(a app, fs *flag.FlagSet, args []string, ranks *int, stats *bool, stdout, stderr io.Writer) int {
+	program := a.world(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "actorrun: %s takes no arguments, got %q\n", args[0], fs.Args())
+		return 2
+	}
+	if *stats {
+		fmt.Fprintf(stderr, "actorrun: --stats is not available for %s, which starts its own actor systems\n", args[0])
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := launch.Run(ctx, *ranks, program(stdout)); err != nil {
+		fmt.Fprintln(stderr, "actorrun:", err)
+		return 1
+	}
+	return 0
 }

@@ -57,3 +57,13 @@ func TestBaleKernels(t *testing.T) {
 	var out, errOut bytes.Buffer
 	require.Equal(t, 1, run([]string{"pi", "extra"}, &out, &errOut))
 }
+
+func TestWorldApps(t *testing.T) {
+	var out, errOut bytes.Buffer
+	require.Equal(t, 0, run([]string{"pingpong", "--ranks", "2", "-n", "2000", "-requests", "50"}, &out, &errOut), errOut.String())
+	require.Contains(t, out.String(), "one-way:    2000 messages")
+	out.Reset()
+	require.Equal(t, 0, run([]string{"producer-consumer", "--ranks", "3", "-n", "1000"}, &out, &errOut), errOut.String())
+	require.Contains(t, out.String(), "total 1000 records")
+	require.Equal(t, 2, run([]string{"pingpong", "extra"}, &out, &errOut))
+}
