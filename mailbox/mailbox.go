@@ -50,6 +50,7 @@ type Mailbox struct {
 	next       int
 	processed  uint64
 	claimed    uint64 // claims last read: they only grow
+	localFirst bool   // whose turn: the in-memory queue (true) or the ring
 	claimsDone atomic.Bool
 	holding    atomic.Bool // pending has entries not yet handed out
 	released   bool        // the ring went back to the pool
@@ -325,20 +326,35 @@ func (m *Mailbox) nextUser() (any, bool) {
 			m.sysCount.Add(1)
 			return nil, false
 		}
-		if v, ok := m.user.pop(); ok {
-			m.userCount.Add(-1)
-			return v, true
+		// The ring and the in-memory queue take turns, a frame against a
+		// message, so that neither starves the other: local traffic must
+		// not hold back a Watch that arrived from another rank earlier.
+		localFirst := m.localFirst
+		if localFirst {
+			if v, ok := m.user.pop(); ok {
+				m.userCount.Add(-1)
+				m.localFirst = false
+				return v, true
+			}
 		}
-		if !m.ready.Load() || m.slot == nil || m.released || m.rank.closing.Load() {
-			return nil, false
+		if m.ready.Load() && m.slot != nil && !m.released && !m.rank.closing.Load() {
+			// Clear the mark before the take: a frame committed after an
+			// empty take rings the doorbell again, and the poller sets the
+			// mark.
+			m.ready.Store(false)
+			if m.takeFrame() {
+				m.ready.Store(true)
+				m.localFirst = true
+				continue
+			}
 		}
-		// Clear the mark before the take: a frame committed after an empty
-		// take rings the doorbell again, and the poller sets the mark.
-		m.ready.Store(false)
-		if !m.takeFrame() {
-			continue
+		if !localFirst {
+			if v, ok := m.user.pop(); ok {
+				m.userCount.Add(-1)
+				return v, true
+			}
 		}
-		m.ready.Store(true)
+		return nil, false
 	}
 }
 
