@@ -3,7 +3,6 @@ package actor
 import (
 	"fmt"
 	"os"
-	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -17,13 +16,12 @@ import (
 type Option func(*config) error
 
 type config struct {
-	codec        *codec.Codec
-	logger       *zap.Logger
-	protoLevel   zapcore.Level
-	mailbox      []mailbox.Option
-	capacity     int
-	throttleLogs time.Duration
-	activate     Activator
+	codec      *codec.Codec
+	logger     *zap.Logger
+	protoLevel zapcore.Level
+	mailbox    []mailbox.Option
+	capacity   int
+	activate   Activator
 }
 
 // Activator makes the props of an actor that does not exist yet, by id, so

@@ -156,34 +156,25 @@ func (m *Mailbox) UserMessageCount() int { return int(m.userCount.Load()) }
 // PostUserMessage queues a message from this rank.
 func (m *Mailbox) PostUserMessage(msg any) {
 	m.countSent()
-	m.postUser(msg)
+	m.post(&m.user, &m.userCount, msg)
 }
 
-// postUser queues a user message that was counted as sent elsewhere (by
-// the rank that sent it, for inbox deliveries).
-func (m *Mailbox) postUser(msg any) {
-	if m.finished.Load() {
-		m.dead(msg)
-		return
-	}
-	m.user.push(msg)
-	m.userCount.Add(1)
-	m.schedule()
-}
-
-// PostSystemMessage queues a system message.
+// PostSystemMessage queues a system message from this rank.
 func (m *Mailbox) PostSystemMessage(msg any) {
 	m.countSent()
-	m.postSystem(msg)
+	m.post(&m.system, &m.sysCount, msg)
 }
 
-func (m *Mailbox) postSystem(msg any) {
+// post queues msg in q and runs the mailbox; messages for a stopped actor
+// are dead letters. The caller counted msg as sent (this rank, or for inbox
+// deliveries the rank that sent it).
+func (m *Mailbox) post(q *queue, count *atomic.Int32, msg any) {
 	if m.finished.Load() {
 		m.dead(msg)
 		return
 	}
-	m.system.push(msg)
-	m.sysCount.Add(1)
+	q.push(msg)
+	count.Add(1)
 	m.schedule()
 }
 

@@ -86,9 +86,9 @@ func (r *Rank) Deliver(id string, msg any, system bool) bool {
 		return false
 	}
 	if system {
-		m.postSystem(msg)
+		m.post(&m.system, &m.sysCount, msg)
 	} else {
-		m.postUser(msg)
+		m.post(&m.user, &m.userCount, msg)
 	}
 	return true
 }

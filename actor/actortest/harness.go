@@ -282,14 +282,6 @@ func pidsOf(all [][]string) [][]*actor.PID {
 	return out
 }
 
-func idsOf(pids []*actor.PID) []string {
-	ids := make([]string, len(pids))
-	for i, p := range pids {
-		ids[i] = p.Id
-	}
-	return ids
-}
-
 // samePID compares address and id (not the request id).
 func samePID(a, b *actor.PID) bool {
 	return a != nil && b != nil && a.Address == b.Address && a.Id == b.Id

@@ -30,8 +30,6 @@ func tryCases() []testCase {
 // sleeps briefly, so that ranks sharing cores (or MPI progress) go on.
 type tryBackoff struct{ n int }
 
-func (b *tryBackoff) reset() { b.n = 0 }
-
 func (b *tryBackoff) wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
