@@ -174,7 +174,10 @@ func (m *Mailbox) post(q *queue, count *atomic.Int32, msg any) {
 		return
 	}
 	q.push(msg)
-	count.Add(1)
+	n := count.Add(1)
+	if m.rank != nil && q == &m.user {
+		m.rank.stats.queueHigh.raise(int64(n))
+	}
 	m.schedule()
 }
 
@@ -361,6 +364,8 @@ func (m *Mailbox) takeFrame() bool {
 	}
 	m.frame = frame
 	m.pending, err = ParseFrame(frame, m.pending[:0])
+	m.rank.stats.received(frame, len(m.pending))
+	m.rank.stats.queueHigh.raise(int64(len(m.pending)) + int64(m.userCount.Load()))
 	m.next = 0
 	m.holding.Store(len(m.pending) > 0)
 	if err != nil {

@@ -105,6 +105,7 @@ func (r *Rank) drainInbox(frame []byte, entries []Entry) ([]byte, []Entry) {
 			return frame, entries
 		}
 		entries, err = ParseFrame(frame, entries[:0])
+		r.stats.received(frame, len(entries))
 		if err != nil {
 			r.stats.badFrames.Add(1)
 			r.cfg.Logger.Error("mailbox: dropped a malformed inbox frame", zapErr(err))
@@ -156,6 +157,7 @@ func (r *Rank) ringReady(tok uint64, frame []byte, entries []Entry) (*Mailbox, [
 			return nil, frame, entries
 		}
 		entries, err = ParseFrame(frame, entries[:0])
+		r.stats.received(frame, len(entries))
 		if err != nil {
 			r.stats.badFrames.Add(1)
 			r.cfg.Logger.Error("mailbox: dropped a malformed frame", zapErr(err))

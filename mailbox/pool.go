@@ -24,6 +24,7 @@ type ringSlot struct {
 	mb    *Mailbox // guarded by mu
 	inc   uint32   // guarded by the pool's mutex
 	taken uint64   // guarded by mu
+	high  *highWater // the rank's ring high-water mark
 }
 
 // claimTopUp: rings are opened with rma.MaxClaim claims; every
@@ -41,6 +42,11 @@ func (s *ringSlot) takeLocked(dst []byte) ([]byte, bool, error) {
 	out, ok, err := s.ch.TryTakeAppend(dst)
 	if ok {
 		s.taken++
+		if s.taken%ringSampleEvery == 1 {
+			if st, serr := s.ch.Stats(); serr == nil {
+				s.high.raise(int64(st.Len()) + 1) // and the frame just taken
+			}
+		}
 		if s.taken%claimTopUp == 0 {
 			err = s.ch.Claim(claimTopUp)
 		}
@@ -83,7 +89,7 @@ func (r *Rank) reserve() (Address, error) {
 			_ = ch.Close(context.Background())
 			return Address{}, fmt.Errorf("%w: ring %d at %+v, expected %+v", rma.ErrCorrupt, p.created, h, r.ringHandle(r.rank, p.created))
 		}
-		s = &ringSlot{index: p.created, tok: mailboxToken(p.created), ch: ch}
+		s = &ringSlot{index: p.created, tok: mailboxToken(p.created), ch: ch, high: &r.stats.ringHigh}
 		p.slots[p.created].Store(s)
 		p.created++
 	}

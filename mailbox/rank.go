@@ -93,18 +93,25 @@ func (r *Rank) Deliver(id string, msg any, system bool) bool {
 	return true
 }
 
-// counters are the rank's statistics.
-type counters struct {
-	framesOut, messagesOut, bytesOut atomic.Uint64
-	badFrames                        atomic.Uint64
-}
-
 // Stats is a snapshot of a rank's transport counters.
 type Stats struct {
 	FramesSent   uint64 // ring slots written to other ranks
 	MessagesSent uint64 // envelopes in them
 	BytesSent    uint64 // frame bytes
-	BadFrames    uint64 // malformed frames dropped (each logged)
+	// FramesReceived, MessagesReceived and BytesReceived count what this
+	// rank took from its rings and its inbox.
+	FramesReceived   uint64
+	MessagesReceived uint64
+	BytesReceived    uint64
+	BadFrames        uint64 // malformed frames dropped (each logged)
+	// QueueHighWater is the most user messages that waited in memory in
+	// one mailbox of this rank: sent from this rank or delivered from the
+	// inbox and queued, or taken from the ring in a frame, and not yet
+	// handled.
+	QueueHighWater int64
+	// RingHighWater is the most frames seen waiting in one mailbox ring
+	// of this rank, read every few takes (so a lower bound).
+	RingHighWater int64
 	Mailboxes    int    // rings created so far
 	MaxMailboxes int    // rings the arena has room for
 	// WindowBytesPerMailbox is what one mailbox costs in the window: its
@@ -246,6 +253,12 @@ func (r *Rank) Stats() Stats {
 		BadFrames:    r.stats.badFrames.Load(),
 		Mailboxes:    created,
 		MaxMailboxes: r.layout.maxRings,
+
+		FramesReceived:   r.stats.framesIn.Load(),
+		MessagesReceived: r.stats.messagesIn.Load(),
+		BytesReceived:    r.stats.bytesIn.Load(),
+		QueueHighWater:   r.stats.queueHigh.load(),
+		RingHighWater:    r.stats.ringHigh.load(),
 
 		WindowBytesPerMailbox: r.layout.ringBytes + controlSlot,
 	}

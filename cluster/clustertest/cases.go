@@ -76,6 +76,7 @@ var cases = []testCase{
 	{"NamedActors", 4, 1, namedActors},
 	{"Collectives", 4, 1, collectives},
 	{"QuiesceAfterMessageTrees", 4, 1, messageTrees},
+	{"TransportCounters", 3, 2, transportCounters},
 	{"QuiesceWhenIdle", 3, 1, func(ctx context.Context, c *cluster.Cluster) error { return c.Quiesce(ctx) }},
 }
 
@@ -201,4 +202,46 @@ func collectives(ctx context.Context, c *cluster.Cluster) error {
 		}
 		return nil
 	}
+}
+
+// transportCounters: every rank sends a known number of messages to a
+// tally on the next rank and checks, from the tally's total, that they all
+// arrived; then each rank's counters must show at least that traffic both
+// ways, in frames no more numerous than the messages, and high-water marks
+// of at least one waiting message and one waiting frame.
+func transportCounters(ctx context.Context, c *cluster.Cluster) error {
+	const n = 500
+	next := (c.Rank() + 1) % c.Size()
+	pid, err := c.SpawnOn(ctx, next, "tally")
+	if err != nil {
+		return err
+	}
+	var want int64
+	for i := range int64(n) {
+		want += i
+		if err := c.System().Send(ctx, pid, wrapperspb.Int64(i)); err != nil {
+			return err
+		}
+	}
+	got, err := c.System().Request(ctx, pid, wrapperspb.String("total"))
+	if err != nil {
+		return err
+	}
+	if total := got.(*wrapperspb.Int64Value).Value; total != want {
+		return fmt.Errorf("rank %d's tally on rank %d: total %d, want %d", c.Rank(), next, total, want)
+	}
+	// Every rank's tally has counted its messages once every rank is here.
+	if err := c.Barrier(ctx); err != nil {
+		return err
+	}
+	st := c.System().Stats()
+	switch {
+	case st.MessagesSent < n || st.MessagesReceived < n:
+		return fmt.Errorf("rank %d: sent %d and received %d messages, want at least %d each: %+v", c.Rank(), st.MessagesSent, st.MessagesReceived, n, st)
+	case st.FramesReceived == 0 || st.FramesReceived > st.MessagesReceived || st.BytesReceived < st.MessagesReceived:
+		return fmt.Errorf("rank %d: %d frames, %d messages, %d bytes received: %+v", c.Rank(), st.FramesReceived, st.MessagesReceived, st.BytesReceived, st)
+	case st.QueueHighWater < 1 || st.RingHighWater < 1:
+		return fmt.Errorf("rank %d: high-water marks %d messages, %d frames: %+v", c.Rank(), st.QueueHighWater, st.RingHighWater, st)
+	}
+	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/rmactor/rmactor/apps/histogram"
 	"github.com/rmactor/rmactor/apps/indexgather"
@@ -135,7 +136,7 @@ func apps() map[string]app {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "usage: actorrun <app> [--ranks N] [--stats] [app flags] [app arguments]\n\n")
+	fmt.Fprintf(w, "usage: actorrun <app> [--ranks N] [--stats] [--progress D] [app flags] [app arguments]\n\n")
 	fmt.Fprintf(w, "Runs an rmactor app on N in-process ranks, or, built with -tags mpi and\nstarted by mpirun, on the ranks of the MPI job (backend here: %s).\n\napps:\n", launch.Backend())
 	all := apps()
 	names := make([]string, 0, len(all))
@@ -171,6 +172,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	ranks := fs.Int("ranks", 2, "in-process ranks (under MPI the job's size)")
 	stats := fs.Bool("stats", false, "print each rank's transport counters at the end")
+	every := fs.Duration("progress", 10*time.Second, "how often rank 0 prints a progress line to stderr (0: never)")
 	if a.world != nil {
 		return runWorld(a, fs, args, ranks, stats, stdout, stderr)
 	}
@@ -190,6 +192,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		var out io.Writer = io.Discard
 		if c.Rank() == 0 {
 			out = stdout
+			if *every > 0 {
+				p := newProgress(stderr, c.System().Stats, c.System().Counts)
+				defer p.run(*every)()
+			}
 		}
 		if err := runApp(ctx, c, fs.Args(), out); err != nil {
 			return err
@@ -204,30 +210,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// rankStats is one rank's transport counters.
-type rankStats struct {
-	Messages, Frames, Bytes uint64
-	Mailboxes               int
-}
-
-// printStats gathers every rank's counters, once its part of the app is
-// done, and prints them on rank 0 in rank order.
-func printStats(ctx context.Context, c *cluster.Cluster, out io.Writer) error {
-	if err := c.Barrier(ctx); err != nil {
-		return err
-	}
-	st := c.System().Stats()
-	all, err := cluster.Gather(ctx, c, &rankStats{st.MessagesSent, st.FramesSent, st.BytesSent, st.Mailboxes})
-	if err != nil {
-		return err
-	}
-	for k, s := range all {
-		fmt.Fprintf(out, "rank %d: sent %d messages in %d frames (%d bytes); %d mailboxes\n",
-			k, s.Messages, s.Frames, s.Bytes, s.Mailboxes)
-	}
-	return nil
 }
 
 // runWorld runs an app that starts its own actor systems.

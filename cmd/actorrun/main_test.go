@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rmactor/rmactor/mailbox"
 )
 
 func TestHelpListsApps(t *testing.T) {
@@ -27,6 +30,7 @@ func TestPiApp(t *testing.T) {
 	require.Equal(t, 0, code, errOut.String())
 	require.Contains(t, out.String(), "pi ≈ 3.14159")
 	require.Equal(t, 3, strings.Count(out.String(), "rank "), out.String())
+	require.Regexp(t, `rank 1: sent [1-9][0-9]* messages .* received [1-9][0-9]* in [1-9][0-9]* .*high water [1-9]`, out.String())
 }
 
 func TestBadFlag(t *testing.T) {
@@ -66,4 +70,24 @@ func TestWorldApps(t *testing.T) {
 	require.Equal(t, 0, run([]string{"producer-consumer", "--ranks", "3", "-n", "1000"}, &out, &errOut), errOut.String())
 	require.Contains(t, out.String(), "total 1000 records")
 	require.Equal(t, 2, run([]string{"pingpong", "extra"}, &out, &errOut))
+}
+
+func TestProgressLine(t *testing.T) {
+	var out bytes.Buffer
+	sent, done := uint64(0), uint64(0)
+	p := newProgress(&out, func() mailbox.Stats { return mailbox.Stats{MessagesSent: sent, MessagesReceived: sent / 2} },
+		func() (uint64, uint64) { return sent, done })
+	tick := make(chan time.Time)
+	stop := make(chan struct{})
+	finished := make(chan struct{})
+	go func() { p.loop(tick, stop); close(finished) }()
+	sent, done = 4000, 3000
+	tick <- p.start.Add(2 * time.Second)
+	close(stop)
+	select {
+	case <-finished:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the progress loop did not stop")
+	}
+	require.Equal(t, "actorrun: 2s: rank 0 handled 3000 messages (1500/s); sent 4000, received 2000 across ranks\n", out.String())
 }
