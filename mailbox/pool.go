@@ -21,9 +21,9 @@ type ringSlot struct {
 	// mu makes the bound mailbox and the poller's drain of an unbound ring
 	// mutually exclusive consumers.
 	mu    sync.Mutex
-	mb    *Mailbox // guarded by mu
-	inc   uint32   // guarded by the pool's mutex
-	taken uint64   // guarded by mu
+	mb    *Mailbox   // guarded by mu
+	inc   uint32     // guarded by the pool's mutex
+	taken uint64     // guarded by mu
 	high  *highWater // the rank's ring high-water mark
 }
 

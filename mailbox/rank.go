@@ -112,8 +112,8 @@ type Stats struct {
 	// RingHighWater is the most frames seen waiting in one mailbox ring
 	// of this rank, read every few takes (so a lower bound).
 	RingHighWater int64
-	Mailboxes    int    // rings created so far
-	MaxMailboxes int    // rings the arena has room for
+	Mailboxes     int // rings created so far
+	MaxMailboxes  int // rings the arena has room for
 	// WindowBytesPerMailbox is what one mailbox costs in the window: its
 	// ring plus its control words.
 	WindowBytesPerMailbox int
