@@ -1,7 +1,7 @@
 // Package indexgather is the bale index-gather kernel: every rank reads
 // random entries of a table distributed over all ranks, each read a request
-// to the entry's owner answered with the value; requests are pipelined
-// through futures. It reports reads per second per rank and checks every
+// to the entry's owner answered with the value; a reader actor per rank
+// keeps a window of requests outstanding. It reports reads per second per rank and checks every
 // value read. cmd/actorrun runs it:
 //
 //	actorrun indexgather --ranks 4 --reads 200000 [--aggregate=false]
@@ -9,6 +9,7 @@ package indexgather
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,6 +22,10 @@ import (
 	"github.com/rmactor/rmactor/cluster"
 	"github.com/rmactor/rmactor/rma"
 )
+
+// ErrWrongValue is the check failing: the kernel computed something other than
+// its sequential reference.
+var ErrWrongValue = errors.New("indexgather: a read returned the wrong value")
 
 // Config is the kernel's parameters.
 type Config struct {
@@ -65,7 +70,9 @@ func Run(ctx context.Context, c *cluster.Cluster, cfg Config, out io.Writer) err
 	}
 	_, err := c.System().SpawnNamed(actor.PropsFromFunc(func(ac actor.Context) {
 		if m, ok := ac.Message().(*wrapperspb.Int64Value); ok {
-			ac.Respond(wrapperspb.Int64(table[m.Value/int64(size)]))
+			// A request, not Respond: the answer carries the table's
+			// PID, which tells the reader the owner it came from.
+			ac.Request(ac.Sender(), wrapperspb.Int64(table[m.Value/int64(size)]))
 		}
 	}), "table")
 	if err != nil {
@@ -78,40 +85,22 @@ func Run(ctx context.Context, c *cluster.Cluster, cfg Config, out io.Writer) err
 	for k := range owners {
 		owners[k] = actor.PIDOn(k, "table")
 	}
-	rng := rand.New(rand.NewPCG(uint64(c.Rank()), 0x1dea))
-	root := c.System().Root()
-	type read struct {
-		idx int64
-		f   *actor.Future
-	}
-	pending := make([]read, 0, cfg.InFlight)
-	wait := func() error {
-		r := pending[0]
-		pending = pending[1:]
-		v, err := r.f.Result()
-		if err != nil {
-			return fmt.Errorf("indexgather: read %d: %w", r.idx, err)
-		}
-		got, ok := v.(*wrapperspb.Int64Value)
-		if !ok || got.Value != value(r.idx) {
-			return fmt.Errorf("%w: entry %d read as %v, want %d", rma.ErrMismatch, r.idx, v, value(r.idx))
-		}
-		return nil
-	}
+	r := &reader{cfg: cfg, owners: owners, global: global,
+		rng:      rand.New(rand.NewPCG(uint64(c.Rank()), 0x1dea)),
+		expected: make([][]int64, size), finished: make(chan error, 1)}
 	start := time.Now()
-	for range cfg.Reads {
-		if len(pending) == cfg.InFlight {
-			if err := wait(); err != nil {
-				return err
-			}
-		}
-		idx := rng.Int64N(global)
-		pending = append(pending, read{idx, root.RequestFuture(owners[idx%int64(size)], wrapperspb.Int64(idx), time.Minute)})
+	pid, err := c.System().Spawn(actor.PropsFromFunc(r.receive))
+	if err != nil {
+		return err
 	}
-	for len(pending) > 0 {
-		if err := wait(); err != nil {
-			return err
-		}
+	select {
+	case err = <-r.finished:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	c.System().Root().Stop(pid)
+	if err != nil {
+		return err
 	}
 	rate := float64(cfg.Reads) / time.Since(start).Seconds()
 	rates, err := cluster.Gather(ctx, c, wrapperspb.Double(rate))
@@ -125,4 +114,69 @@ func Run(ctx context.Context, c *cluster.Cluster, cfg Config, out io.Writer) err
 	fmt.Fprintf(out, "indexgather: %d reads per rank from %d entries on %d ranks, aggregation %v: %.0f reads/s per rank (%.0f in all); every value checked\n",
 		cfg.Reads, global, size, cfg.Aggregate, total/float64(size), total)
 	return nil
+}
+
+// reader is the actor that does one rank's reads: it keeps InFlight
+// requests outstanding and checks each answer as it comes. An owner
+// answers one sender's requests in order, so the answers from owner k
+// match the indices sent to k, first to last.
+type reader struct {
+	cfg      Config
+	owners   []*actor.PID
+	global   int64
+	rng      *rand.Rand
+	expected [][]int64 // per owner, the indices asked for and not yet answered
+	sent     int
+	answered int
+	finished chan error // gets one value: nil when every read is checked
+}
+
+func (r *reader) receive(ac actor.Context) {
+	switch m := ac.Message().(type) {
+	case *actor.Started:
+		for r.sent < r.cfg.Reads && r.sent < r.cfg.InFlight {
+			r.ask(ac)
+		}
+		r.finishIfDone()
+	case *wrapperspb.Int64Value:
+		k, err := actor.RankOfPID(ac.Sender())
+		if err != nil || k < 0 || k >= len(r.expected) || len(r.expected[k]) == 0 {
+			r.fail(fmt.Errorf("%w: an answer %d from %v, which was asked nothing", ErrWrongValue, m.Value, ac.Sender()))
+			return
+		}
+		idx := r.expected[k][0]
+		r.expected[k] = r.expected[k][1:]
+		if m.Value != value(idx) {
+			r.fail(fmt.Errorf("%w: entry %d read as %d, want %d", ErrWrongValue, idx, m.Value, value(idx)))
+			return
+		}
+		r.answered++
+		if r.sent < r.cfg.Reads {
+			r.ask(ac)
+		}
+		r.finishIfDone()
+	}
+}
+
+// ask sends one read of a random entry to its owner.
+func (r *reader) ask(ac actor.Context) {
+	idx := r.rng.Int64N(r.global)
+	k := idx % int64(len(r.owners))
+	r.expected[k] = append(r.expected[k], idx)
+	r.sent++
+	ac.Request(r.owners[k], wrapperspb.Int64(idx))
+}
+
+func (r *reader) finishIfDone() {
+	if r.answered == r.cfg.Reads {
+		r.answered++ // report once
+		r.finished <- nil
+	}
+}
+
+func (r *reader) fail(err error) {
+	if r.answered <= r.cfg.Reads {
+		r.answered = r.cfg.Reads + 1
+		r.finished <- err
+	}
 }
