@@ -164,20 +164,23 @@ func (s *System) rankOf(pid *PID) (int, error) {
 
 // Send delivers msg to pid like RootContext.Send, but reports what cannot be
 // sent (a message type the codec does not know, a message larger than a
-// mailbox slot, an invalid PID) and waits while the target mailbox is full,
-// so that a producer outside actors is slowed by its consumer.
+// mailbox slot, an invalid PID: then nothing is sent), and once msg is
+// queued waits while the target mailbox is full, so that a producer outside
+// actors is slowed by its consumer. If ctx ends during that wait, Send
+// returns an error wrapping mailbox.ErrMailboxFull and ctx's error; msg
+// is still delivered.
 func (s *System) Send(ctx context.Context, pid *PID, msg any) error {
 	k, err := s.rankOf(pid)
 	if err != nil {
 		return err
 	}
 	if k == s.rank {
+		s.as.Root.Send(pid, msg)
 		if m, ok := s.mb.Lookup(pid.Id); ok {
-			if err := waitFor(ctx, func() bool { return m.UserMessageCount() < s.cfg.capacity }); err != nil {
-				return fmt.Errorf("actor: send to %s: %w", pid.Id, err)
+			if err := waitFor(ctx, func() bool { return m.UserMessageCount() <= s.cfg.capacity }); err != nil {
+				return fmt.Errorf("actor: send to %s: %w: %w", pid.Id, mailbox.ErrMailboxFull, err)
 			}
 		}
-		s.as.Root.Send(pid, msg)
 		return nil
 	}
 	p, err := s.remote(pid)

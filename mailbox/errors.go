@@ -23,6 +23,10 @@ var (
 	// ErrEnvelopeTooLarge reports an envelope that does not fit in one ring
 	// slot even alone.
 	ErrEnvelopeTooLarge = errors.New("mailbox: envelope larger than a mailbox slot")
+	// ErrMailboxFull reports a sender that stopped waiting (its context
+	// ended) while a mailbox stayed full. The message it was sending is
+	// queued and will be delivered; it is the wait for room that failed.
+	ErrMailboxFull = errors.New("mailbox: mailbox full")
 	// ErrClosed reports use of a rank's mailboxes after Close.
 	ErrClosed = errors.New("mailbox: rank closed")
 )

@@ -152,7 +152,7 @@ func (o *Outlet) WaitRoom(ctx context.Context, limit int) error {
 	for o.backlog.Load() > int64(limit) {
 		o.r.kick()
 		if err := idle.Pause(ctx); err != nil {
-			return fmt.Errorf("mailbox: waiting for room in rank %d's mailbox: %w", o.owner, err)
+			return fmt.Errorf("%w: waiting for room in a mailbox of rank %d: %w", ErrMailboxFull, o.owner, err)
 		}
 	}
 	return nil

@@ -1,6 +1,11 @@
 package mailbox
 
-import "runtime"
+import (
+	"errors"
+	"runtime"
+
+	"github.com/rmactor/rmactor/rma"
+)
 
 // dispatch runs a mailbox on one of the rank's worker goroutines, starting
 // one if all are busy. Workers are kept rather than made per run, as
@@ -58,6 +63,11 @@ func (r *Rank) poll() {
 	for {
 		tok, ok, err := answer(r.ctl, r.bell, r.rank, uint64(r.layout.maxRings+1), tokBuf[:])
 		if err != nil {
+			if errors.Is(err, rma.ErrClosed) {
+				// The world went away under the rank (another rank
+				// failed and the job is ending): nothing to poll.
+				return
+			}
 			r.cfg.Logger.Error("mailbox: doorbell", zapErr(err))
 		}
 		if ok {

@@ -47,7 +47,7 @@ func Run(t *testing.T, launch rmatest.Launcher) {
 		t.Run(c.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			cfg := cluster.Config{Kinds: []cluster.Kind{echoKind(), tallyKind()}}
+			cfg := cluster.Config{Kinds: []cluster.Kind{echoKind(), tallyKind()}, System: c.system}
 			err := launch(ctx, c.ranks, func(ctx context.Context, w rma.World) error {
 				if w.Size() < c.min {
 					return rmatest.ErrSkip
@@ -68,16 +68,18 @@ type testCase struct {
 	name       string
 	ranks, min int
 	run        func(ctx context.Context, c *cluster.Cluster) error
+	system     []actor.Option // the case's actor system options, if any
 }
 
 var cases = []testCase{
-	{"SpawnOnEveryRank", 3, 1, spawnOnEveryRank},
-	{"SpawnErrors", 2, 2, spawnErrors},
-	{"NamedActors", 4, 1, namedActors},
-	{"Collectives", 4, 1, collectives},
-	{"QuiesceAfterMessageTrees", 4, 1, messageTrees},
-	{"TransportCounters", 3, 2, transportCounters},
-	{"QuiesceWhenIdle", 3, 1, func(ctx context.Context, c *cluster.Cluster) error { return c.Quiesce(ctx) }},
+	{"SpawnOnEveryRank", 3, 1, spawnOnEveryRank, nil},
+	{"SpawnErrors", 2, 2, spawnErrors, nil},
+	{"NamedActors", 4, 1, namedActors, nil},
+	{"Collectives", 4, 1, collectives, nil},
+	{"QuiesceAfterMessageTrees", 4, 1, messageTrees, nil},
+	{"TransportCounters", 3, 2, transportCounters, nil},
+	{"FaultsAreTypedAndJobCarriesOn", 2, 1, faultsAreTyped, faultOptions()},
+	{"QuiesceWhenIdle", 3, 1, func(ctx context.Context, c *cluster.Cluster) error { return c.Quiesce(ctx) }, nil},
 }
 
 func spawnOnEveryRank(ctx context.Context, c *cluster.Cluster) error {
