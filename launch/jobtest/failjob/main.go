@@ -1,0 +1,94 @@
+// Command failjob is a test job: every rank streams messages to an actor on
+// the next rank; once the failing rank's actor has handled a number of them,
+// that rank fails (returns an error, panics, exits, or kills itself with
+// SIGKILL) in the middle of the traffic, while the other ranks would go on
+// forever. The job must end non-zero within seconds, naming the rank.
+//
+// Built plainly it runs --ranks in-process ranks; built with -tags mpi and
+// started by mpirun, one rank per process.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/rmactor/rmactor/actor"
+	"github.com/rmactor/rmactor/cluster"
+)
+
+func main() {
+	mode := flag.String("mode", "error", "how the failing rank fails: error, panic, exit or kill")
+	failing := flag.Int("rank", 1, "the failing rank")
+	ranks := flag.Int("ranks", 2, "in-process ranks (under MPI the job's size)")
+	after := flag.Int64("after", 2000, "messages the failing rank handles before it fails")
+	flag.Parse()
+
+	// reached[k] is closed once rank k's sink has handled -after messages.
+	var reached sync.Map
+	signal := func(k int) chan struct{} {
+		ch, _ := reached.LoadOrStore(k, make(chan struct{}))
+		return ch.(chan struct{})
+	}
+	sink := cluster.NewKind("sink", actor.PropsFromProducer(func() actor.Actor {
+		var n int64
+		return actor.ReceiveFunc(func(c actor.Context) {
+			if _, ok := c.Message().(*wrapperspb.Int64Value); !ok {
+				return
+			}
+			if n++; n == *after {
+				if k, err := actor.RankOfPID(c.Self()); err == nil {
+					close(signal(k))
+				}
+			}
+		})
+	}))
+
+	cfg := cluster.Config{Ranks: *ranks, Kinds: []cluster.Kind{sink}}
+	err := cluster.Run(context.Background(), cfg, func(ctx context.Context, c *cluster.Cluster) error {
+		next, err := c.SpawnOn(ctx, (c.Rank()+1)%c.Size(), "sink")
+		if err != nil {
+			return err
+		}
+		ctx, stop := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer stop()
+		wg.Go(func() {
+			for i := int64(0); ctx.Err() == nil; i++ {
+				if err := c.System().Send(ctx, next, wrapperspb.Int64(i)); err != nil {
+					return
+				}
+			}
+		})
+		if c.Rank() != *failing {
+			<-ctx.Done() // the traffic never ends by itself
+			return ctx.Err()
+		}
+		select {
+		case <-signal(c.Rank()):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		switch *mode {
+		case "panic":
+			panic("failjob: deliberate panic")
+		case "exit":
+			os.Exit(3)
+		case "kill":
+			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {}
+		}
+		return errors.New("failjob: deliberate error")
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
