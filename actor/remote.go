@@ -39,8 +39,10 @@ type remoteKey struct {
 	id   string
 }
 
-// maxRemoteCache bounds the cache of resolved PIDs; it is cleared when full.
-const maxRemoteCache = 1 << 16
+// maxRemoteCache bounds the cache of resolved PIDs (about 320 bytes each);
+// it is cleared when full. A PID missing from it costs one address parse
+// and one outlet lookup to resolve again.
+const maxRemoteCache = 1 << 13
 
 // remote resolves a PID of another rank. PIDs with a mailbox address are
 // cached; others (named actors, futures) are cheap to resolve.

@@ -26,8 +26,8 @@ type SoakConfig struct {
 	Seed uint64
 	// Warmup rounds run before the memory baseline is taken.
 	Warmup int
-	// HeapSlack is how much the live heap may grow from the baseline to
-	// the end of the run.
+	// HeapSlack is how much the live heap may grow in the last third of
+	// the run in any case.
 	HeapSlack uint64
 	// Logf, if set, reports each checkpoint (on rank 0).
 	Logf func(format string, args ...any)
@@ -74,9 +74,9 @@ func SoakTest(t *testing.T, launch rmatest.Launcher, ranks int, cfg SoakConfig) 
 //     trees and claims expanded sequentially (exactly-once delivery and no
 //     premature termination), and every actor is stopped.
 //
-// After Warmup rounds rank 0 records the live heap and the rings created;
-// at the end neither may have grown by more than HeapSlack and one round's
-// actors. Soak is collective.
+// After Warmup rounds every rank samples its live heap every ten rounds;
+// the heap must not grow steadily (see heapSteady), nor the rings created
+// by more than one round's actors. Soak is collective.
 func Soak(ctx context.Context, c *cluster.Cluster, cfg SoakConfig) error {
 	// Ranks of an MPI job may have picked different seeds: rank 0's wins.
 	seed, err := cluster.Broadcast(ctx, c, wrapperspb.UInt64(cfg.Seed))
@@ -87,30 +87,63 @@ func Soak(ctx context.Context, c *cluster.Cluster, cfg SoakConfig) error {
 	s := &soak{c: c, cfg: cfg}
 	s.logf("soak: seed %d on %d ranks", cfg.Seed, c.Size())
 	start := time.Now()
-	var baseHeap uint64
+	var heaps []uint64 // live heap every sampleEvery rounds after the warm-up
 	var baseRings int
+	const sampleEvery = 10
 	round := 0
 	for ; round < cfg.Rounds || time.Since(start) < cfg.For; round++ {
 		if err := s.round(ctx, uint64(round)); err != nil {
 			return fmt.Errorf("soak round %d (seed %d): %w", round, cfg.Seed, err)
 		}
 		if round+1 == cfg.Warmup {
-			baseHeap, baseRings = liveHeap(), c.System().Stats().Mailboxes
-			s.logf("soak: after %d warm-up rounds: live heap %d KiB, %d rings", round+1, baseHeap>>10, baseRings)
+			baseRings = c.System().Stats().Mailboxes
+		}
+		if round+1 >= cfg.Warmup && (round+1-cfg.Warmup)%sampleEvery == 0 {
+			heaps = append(heaps, liveHeap())
 		}
 	}
-	if round <= cfg.Warmup {
-		return nil
+	rings := c.System().Stats().Mailboxes
+	s.logf("soak: %d rounds (%v), %d messages checked; live heap (KiB) after %d warm-up rounds, at a third, two thirds and the end: %v; %d rings after the warm-up, %d at the end",
+		round, time.Since(start).Round(time.Millisecond), s.checked, cfg.Warmup, thirds(heaps), baseRings, rings)
+	if err := heapSteady(heaps, cfg.HeapSlack); err != nil {
+		return fmt.Errorf("rank %d: %w", c.Rank(), err)
 	}
-	heap, rings := liveHeap(), c.System().Stats().Mailboxes
-	s.logf("soak: after %d rounds (%v): live heap %d KiB, %d rings; %d messages checked", round, time.Since(start).Round(time.Millisecond), heap>>10, rings, s.checked)
-	if heap > baseHeap+cfg.HeapSlack {
-		return fmt.Errorf("rank %d: live heap grew from %d to %d bytes over %d rounds (slack %d)", c.Rank(), baseHeap, heap, round-cfg.Warmup, cfg.HeapSlack)
-	}
-	if rings > baseRings+soakMaxNodes+1 {
+	if len(heaps) > 0 && rings > baseRings+soakMaxNodes+1 {
 		return fmt.Errorf("rank %d: mailbox rings grew from %d to %d: stopped actors' rings are not reused", c.Rank(), baseRings, rings)
 	}
 	return nil
+}
+
+// heapSteady fails on a live heap that grows steadily: a leak grows it as
+// much in the last third of the samples as in the first, while bounded
+// structures filling up (protoactor's process registry shards, the
+// resolved-PID cache) grow it less and less. Growth within slack passes.
+func heapSteady(heaps []uint64, slack uint64) error {
+	n := len(heaps)
+	if n < 4 {
+		return nil
+	}
+	growth := func(a, b uint64) uint64 {
+		if b > a {
+			return b - a
+		}
+		return 0
+	}
+	first := growth(heaps[0], heaps[n/3])
+	last := growth(heaps[n-1-n/3], heaps[n-1])
+	if last > slack && last > first/2 {
+		return fmt.Errorf("live heap grew %d bytes in the last third of the run and %d in the first (slack %d): a leak", last, first, slack)
+	}
+	return nil
+}
+
+// thirds picks the samples heapSteady compares, in KiB.
+func thirds(heaps []uint64) []uint64 {
+	n := len(heaps)
+	if n < 4 {
+		return nil
+	}
+	return []uint64{heaps[0] >> 10, heaps[n/3] >> 10, heaps[n-1-n/3] >> 10, heaps[n-1] >> 10}
 }
 
 type soak struct {
