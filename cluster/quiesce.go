@@ -24,8 +24,9 @@ import (
 // done counter of wave i−1 was read before b, so D_{i−1} ≤ D(b); every sent
 // counter of wave i was read after b, so S_i ≥ S(b). D_{i−1} = S_i then
 // gives D(b) ≥ S(b), hence D(b) = S(b): at b no message was in flight or
-// being handled, and since only a handler can send once the program's own
-// code has returned, none ever will be again. The verdict is never
+// being handled, and since once the program's own code has returned only a
+// handler can send (or its mailbox on its behalf, before the message it
+// handles is counted done), none ever will be again. The verdict is never
 // premature, and once the job is quiescent two waves find it.
 const (
 	waveSent    = 0

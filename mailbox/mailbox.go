@@ -242,10 +242,14 @@ func (m *Mailbox) run() {
 	inHand := false // msg is being handled and not yet counted done
 	defer func() {
 		if r := recover(); r != nil {
+			// Escalating posts system messages (SuspendMailbox to this
+			// mailbox, Failure to the parent): they are counted sent
+			// before the failed message is counted done, or Quiesce could
+			// see the sums equal between the two.
+			m.invoker.EscalateFailure(r, msg)
 			if inHand {
 				m.countDone()
 			}
-			m.invoker.EscalateFailure(r, msg)
 		}
 	}()
 	budget := m.dispatcher.Throughput()
@@ -289,9 +293,12 @@ func (m *Mailbox) run() {
 		}
 		msg, inHand = v, true
 		m.invoker.InvokeUserMessage(v)
+		// Reaching the claims posts a Stop: it is counted sent before the
+		// message that caused it is counted done (termination detection,
+		// models/termination.pml, CODE_LATE_POST).
+		m.countProcessed()
 		m.countDone()
 		inHand = false
-		m.countProcessed()
 	}
 }
 
