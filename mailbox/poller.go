@@ -155,16 +155,23 @@ func (r *Rank) ringReady(tok uint64, frame []byte, entries []Entry) (*Mailbox, [
 		return nil, frame, entries
 	}
 	defer s.mu.Unlock()
+	frame, entries = r.drainUnbound(s, frame, entries)
+	return nil, frame, entries
+}
+
+// drainUnbound reports every envelope in a ring that no actor holds as a
+// dead letter. The caller holds s.mu, and s.mb is nil.
+func (r *Rank) drainUnbound(s *ringSlot, frame []byte, entries []Entry) ([]byte, []Entry) {
 	for {
 		var ok bool
 		var err error
 		frame, ok, err = s.takeLocked(frame[:0])
 		if err != nil {
 			r.cfg.Logger.Error("mailbox: ring take", zapErr(err))
-			return nil, frame, entries
+			return frame, entries
 		}
 		if !ok {
-			return nil, frame, entries
+			return frame, entries
 		}
 		entries, err = ParseFrame(frame, entries[:0])
 		r.stats.received(frame, len(entries))
@@ -174,7 +181,7 @@ func (r *Rank) ringReady(tok uint64, frame []byte, entries []Entry) (*Mailbox, [
 			continue
 		}
 		for _, e := range entries {
-			r.h.DeadLetter(Address{Index: index, Incarnation: e.Incarnation}.String(), e.Body, ErrStale)
+			r.h.DeadLetter(Address{Index: s.index, Incarnation: e.Incarnation}.String(), e.Body, ErrStale)
 			r.done.Add(1)
 		}
 	}

@@ -152,6 +152,13 @@ func (r *Rank) release(s *ringSlot, m *Mailbox) {
 	s.mu.Lock()
 	if s.mb == m {
 		s.mb = nil
+		// A frame committed after the mailbox's last take, whose token
+		// the poller answered while s.mb was still m, would be marked
+		// for a mailbox that no longer looks: take it now, as the poller
+		// does for an unbound ring (models/doorbell.pml, ACTOR_STOPS).
+		if !r.closing.Load() {
+			r.drainUnbound(s, nil, nil)
+		}
 	}
 	s.mu.Unlock()
 	p := &r.pool
