@@ -138,11 +138,14 @@ func (r *Rank) bind(a Address, m *Mailbox) error {
 		r.unreserve(a)
 		return err
 	}
+	// The mailbox's ring and incarnation are set before the ring is
+	// published to the poller (under s.mu), which may run the mailbox at
+	// once for a token from an earlier sender.
+	m.slot = s
+	m.inc = a.Incarnation
 	s.mu.Lock()
 	s.mb = m
 	s.mu.Unlock()
-	m.slot = s
-	m.inc = a.Incarnation
 	return nil
 }
 
