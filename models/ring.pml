@@ -158,7 +158,7 @@ tryPut:		/* tryPut: for { */
 		   MPI (rm_publish): Put(length); Put(payload); Win_flush;
 		   Accumulate(seq, REPLACE); Win_flush. shm: store length, copy
 		   payload, atomic store of seq. Each Put is one step, complete
-		   when taken (see ring.md: no reader overlaps these writes). */
+		   when taken (see docs/protocol.md, "Model checking": no reader overlaps these writes). */
 #ifdef BUG_PUBLISH_EARLY
 		d_step { sseq[s] = COMMIT(t); wown[s] = 0 }	/* BUG: flag before data */
 #endif
