@@ -32,6 +32,18 @@ type Config struct {
 	// the last batch went into its ring is put at once, so a lone message
 	// pays no batching delay.
 	IdleGap time.Duration
+	// MaxMessageBytes is the largest envelope (encoded message plus its
+	// envelope header) one send may carry; larger ones fail with
+	// ErrMessageTooLarge before anything is queued.
+	MaxMessageBytes int
+	// StagingBytes is each rank's staging window: envelopes too large for
+	// a ring slot are copied there in chunks and read by the receiver
+	// (the rendezvous path, staging.go). It bounds the large-message bytes
+	// a rank has in flight; larger messages are pipelined through it.
+	StagingBytes int
+	// ChunkBytes is the size of one staging block: the unit in which large
+	// envelopes are staged, read and released.
+	ChunkBytes int
 	// Logger receives the package's logs.
 	Logger *zap.Logger
 }
@@ -39,17 +51,57 @@ type Config struct {
 // Option changes a Config.
 type Option func(*Config) error
 
+// Defaults of the large-message path.
+const (
+	DefaultMaxMessageBytes = 256 << 20
+	DefaultStagingBytes    = 8 << 20
+	DefaultChunkBytes      = 256 << 10
+)
+
 // DefaultConfig is 16-slot mailboxes of 512-byte slots in a 64 MiB arena,
-// with aggregation on.
+// with aggregation on; envelopes up to 256 MiB, larger than a slot ones
+// through an 8 MiB staging window in 256 KiB chunks.
 func DefaultConfig() Config {
 	return Config{
-		Capacity:      16,
-		SlotBytes:     512,
-		ArenaBytes:    64 << 20,
-		InboxCapacity: 256,
-		Aggregate:     true,
-		IdleGap:       5 * time.Microsecond,
-		Logger:        zap.NewNop(),
+		Capacity:        16,
+		SlotBytes:       512,
+		ArenaBytes:      64 << 20,
+		InboxCapacity:   256,
+		Aggregate:       true,
+		IdleGap:         5 * time.Microsecond,
+		MaxMessageBytes: DefaultMaxMessageBytes,
+		StagingBytes:    DefaultStagingBytes,
+		ChunkBytes:      DefaultChunkBytes,
+		Logger:          zap.NewNop(),
+	}
+}
+
+// WithMaxMessageBytes sets the largest envelope a send may carry (at least
+// one byte, at most 4 GiB - 1).
+func WithMaxMessageBytes(n int) Option {
+	return func(c *Config) error {
+		if n < 1 || uint64(n) > maxTotal {
+			return fmt.Errorf("%w: maximum message of %d bytes", rma.ErrInvalidArgument, n)
+		}
+		c.MaxMessageBytes = n
+		return nil
+	}
+}
+
+// WithStaging sets the staging window of each rank (the bytes of large
+// envelopes in flight from it) and the chunk size it is cut into. The
+// window holds at least 4 chunks; chunks are 4 KiB to 64 MiB.
+func WithStaging(windowBytes, chunkBytes int) Option {
+	return func(c *Config) error {
+		if chunkBytes < 4<<10 || chunkBytes > 64<<20 || chunkBytes%8 != 0 {
+			return fmt.Errorf("%w: staging chunk of %d bytes (4 KiB to 64 MiB, a multiple of 8)", rma.ErrInvalidArgument, chunkBytes)
+		}
+		if windowBytes < 4*chunkBytes || windowBytes/chunkBytes > maxBlocks {
+			return fmt.Errorf("%w: staging window of %d bytes holds %d chunks of %d (4 to %d)",
+				rma.ErrInvalidArgument, windowBytes, windowBytes/chunkBytes, chunkBytes, maxBlocks)
+		}
+		c.StagingBytes, c.ChunkBytes = windowBytes, chunkBytes
+		return nil
 	}
 }
 

@@ -20,9 +20,10 @@ var (
 	// ErrPoolExhausted reports that the rank's arena has no room for
 	// another mailbox ring.
 	ErrPoolExhausted = errors.New("mailbox: no room for another mailbox")
-	// ErrEnvelopeTooLarge reports an envelope that does not fit in one ring
-	// slot even alone.
-	ErrEnvelopeTooLarge = errors.New("mailbox: envelope larger than a mailbox slot")
+	// ErrMessageTooLarge reports a message whose envelope is larger than
+	// the configured maximum (Config.MaxMessageBytes, 256 MiB by default).
+	// Nothing was sent.
+	ErrMessageTooLarge = errors.New("mailbox: message larger than the maximum message size")
 	// ErrMailboxFull reports a sender that stopped waiting (its context
 	// ended) while a mailbox stayed full. The message it was sending is
 	// queued and will be delivered; it is the wait for room that failed.

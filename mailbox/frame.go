@@ -11,7 +11,9 @@ import (
 //	frame  = magic(1) version(1) count(2) entry{count}
 //	entry  = length(4) incarnation(4) body(length)
 //
-// All integers are little-endian. The incarnation names which use of the
+// All integers are little-endian. The top bit of length marks a staged
+// entry, whose body is a descriptor of a chunk of a large envelope
+// (descriptor.go). The incarnation names which use of the
 // target ring the sender meant; the owner turns entries for an ended
 // incarnation into dead letters.
 const (
@@ -55,6 +57,15 @@ func (w *frameWriter) add(inc uint32, body []byte) {
 	binary.LittleEndian.PutUint16(w.buf[2:], uint16(w.count))
 }
 
+// addStaged appends one descriptor entry; the caller checked fits.
+func (w *frameWriter) addStaged(inc uint32, d *descriptor) {
+	w.buf = binary.LittleEndian.AppendUint32(w.buf, descriptorBytes|entryStaged)
+	w.buf = binary.LittleEndian.AppendUint32(w.buf, inc)
+	w.buf = d.append(w.buf)
+	w.count++
+	binary.LittleEndian.PutUint16(w.buf[2:], uint16(w.count))
+}
+
 // bytes is the frame as built so far.
 func (w *frameWriter) bytes() []byte { return w.buf }
 
@@ -62,6 +73,9 @@ func (w *frameWriter) bytes() []byte { return w.buf }
 type Entry struct {
 	Incarnation uint32
 	Body        []byte
+	// Staged entries carry a descriptor of a chunk of a large envelope;
+	// the assembler turns them into the envelope.
+	Staged bool
 }
 
 // ParseFrame checks a whole frame before anything in it is used and returns
@@ -88,10 +102,15 @@ func ParseFrame(frame []byte, dst []Entry) ([]Entry, error) {
 		n := binary.LittleEndian.Uint32(rest)
 		inc := binary.LittleEndian.Uint32(rest[4:])
 		rest = rest[entryHeader:]
+		staged := n&entryStaged != 0
+		n &^= entryStaged
 		if uint64(n) > uint64(len(rest)) {
 			return dst[:start], fmt.Errorf("%w: entry %d claims %d bytes, %d left", ErrBadFrame, i, n, len(rest))
 		}
-		dst = append(dst, Entry{Incarnation: inc, Body: rest[:n:n]})
+		if staged && n != descriptorBytes {
+			return dst[:start], fmt.Errorf("%w: staged entry %d of %d bytes, want %d", ErrBadFrame, i, n, descriptorBytes)
+		}
+		dst = append(dst, Entry{Incarnation: inc, Body: rest[:n:n], Staged: staged})
 		rest = rest[n:]
 	}
 	if len(rest) != 0 {

@@ -371,6 +371,7 @@ func (m *Mailbox) takeFrame() bool {
 	}
 	m.frame = frame
 	m.pending, err = ParseFrame(frame, m.pending[:0])
+	m.pending = m.slot.asm.resolve(m.pending)
 	m.rank.stats.received(frame, len(m.pending))
 	m.rank.stats.queueHigh.raise(int64(len(m.pending)) + int64(m.userCount.Load()))
 	m.next = 0

@@ -30,13 +30,36 @@ type Outlet struct {
 	mu      sync.Mutex
 	tok     uint64
 	owner   int
+	inbox   bool // the target is a rank's inbox, not a mailbox ring
 	ch      *rma.Channel
 	err     error // the ring cannot be reached: every envelope is a dead letter
 	cur     frameWriter
-	queued  [][]byte
+	queued  []pending
 	dirty   bool
 	last    time.Duration // when a frame last went into the ring
 	backlog atomic.Int64  // envelopes accepted and not yet in the ring
+	staged  int           // staging blocks lent to this outlet; guarded by the stager's mutex
+}
+
+// pending is what waits in an outlet for room: a sealed frame, or an
+// envelope too large for a slot, which goes through the staging window a
+// chunk at a time (staging.go), in order with the frames around it.
+type pending struct {
+	frame []byte
+	large *largeSend
+}
+
+// largeSend is a large envelope on its way: the chunks before sent are
+// staged, and desc, if set, is the frame describing the last of them,
+// still waiting for room in the ring.
+type largeSend struct {
+	inc   uint32
+	body  []byte
+	sent  int
+	desc  []byte
+	block int
+	tag   uint64
+	chunk int // bytes of the chunk desc describes
 }
 
 type outlets struct {
@@ -71,7 +94,7 @@ func (r *Rank) Outlet(t Target) (*Outlet, error) {
 	if ok {
 		return o, o.err
 	}
-	o = &Outlet{r: r, owner: t.Rank}
+	o = &Outlet{r: r, owner: t.Rank, inbox: t.Inbox}
 	o.cur.reset(r.cfg.SlotBytes)
 	if t.Inbox {
 		o.tok = inboxToken
@@ -93,10 +116,12 @@ func (r *Rank) Outlet(t Target) (*Outlet, error) {
 }
 
 // Send queues one envelope body for t and returns at once: it never waits
-// for room in the target ring. An envelope that can never fit a slot gives
-// ErrEnvelopeTooLarge; a target that does not exist gives its error. Either
-// way nothing was queued and the caller reports the dead letter. Envelopes
-// that fail later (a ring gone corrupt) are reported to the Handler.
+// for room in the target ring. Envelopes that fit a slot are batched into
+// frames; larger ones take the rendezvous path through this rank's staging
+// window. An envelope over MaxMessageBytes gives ErrMessageTooLarge; a
+// target that does not exist gives its error. Either way nothing was
+// queued and the caller reports the dead letter. Envelopes that fail later
+// (a ring gone corrupt) are reported to the Handler.
 func (r *Rank) Send(t Target, body []byte) error {
 	o, err := r.Outlet(t)
 	if err != nil {
@@ -105,26 +130,44 @@ func (r *Rank) Send(t Target, body []byte) error {
 	return o.Send(t.Address.Incarnation, body)
 }
 
+// CheckSize reports whether an envelope of n bytes may be sent:
+// ErrMessageTooLarge if not. Every path checks it, same-rank sends
+// included, so that placement never changes what can be sent.
+func (r *Rank) CheckSize(n int) error {
+	if n > r.cfg.MaxMessageBytes {
+		return fmt.Errorf("%w: %d-byte envelope, the maximum is %d (mailbox.WithMaxMessageBytes)", ErrMessageTooLarge, n, r.cfg.MaxMessageBytes)
+	}
+	return nil
+}
+
 // Send queues one envelope body for incarnation inc of the outlet's ring;
-// see Rank.Send.
+// see Rank.Send. The outlet keeps a copy of body.
 func (o *Outlet) Send(inc uint32, body []byte) error {
 	r := o.r
 	if r.closed.Load() {
 		return fmt.Errorf("mailbox: send: %w", ErrClosed)
 	}
-	if len(body)+FrameOverhead > r.cfg.SlotBytes {
-		return fmt.Errorf("%w: %d-byte envelope, slots hold %d", ErrEnvelopeTooLarge, len(body), r.cfg.SlotBytes-FrameOverhead)
+	if err := r.CheckSize(len(body)); err != nil {
+		return err
 	}
 	// Counted before the envelope can be taken anywhere, so that no rank
 	// ever counts more done than sent (termination detection).
 	r.sent.Add(1)
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.backlog.Add(1)
+	if len(body)+FrameOverhead > r.cfg.SlotBytes {
+		o.seal()
+		o.queued = append(o.queued, pending{large: &largeSend{inc: inc, body: append([]byte(nil), body...)}})
+		if !o.flushLocked(r) {
+			r.markDirty(o)
+		}
+		return nil
+	}
 	if !o.cur.fits(len(body)) {
 		o.seal()
 	}
 	o.cur.add(inc, body)
-	o.backlog.Add(1)
 	if !r.cfg.Aggregate {
 		if o.flushLocked(r) {
 			return nil
@@ -163,28 +206,38 @@ func (o *Outlet) seal() {
 	if o.cur.count == 0 {
 		return
 	}
-	o.queued = append(o.queued, append([]byte(nil), o.cur.bytes()...))
+	o.queued = append(o.queued, pending{frame: append([]byte(nil), o.cur.bytes()...)})
 	o.cur.reset(o.cur.limit)
 }
 
-// flushLocked puts queued frames, then the open one, into the ring while it
-// has room, and rings the doorbell once if it put any. It reports whether
-// nothing is left.
+// flushLocked puts queued frames and large envelopes, then the open frame,
+// into the ring while it has room (and the staging window has blocks), and
+// rings the doorbell once if it put any. It reports whether nothing is
+// left.
 func (o *Outlet) flushLocked(r *Rank) bool {
 	put := false
 	for len(o.queued) > 0 {
-		ok, err := o.ch.TryPut(o.queued[0])
-		if err != nil {
-			r.deadFrame(o.queued[0], err)
-			o.backlog.Add(-int64(frameCount(o.queued[0])))
-		} else if !ok {
-			break
+		q := o.queued[0]
+		if q.large != nil {
+			done, moved := o.flushLarge(r, q.large)
+			put = put || moved
+			if !done {
+				break
+			}
 		} else {
-			r.countFrame(o.queued[0])
-			o.backlog.Add(-int64(frameCount(o.queued[0])))
-			put = true
+			ok, err := o.ch.TryPut(q.frame)
+			if err != nil {
+				r.deadFrame(q.frame, err)
+				o.backlog.Add(-int64(frameCount(q.frame)))
+			} else if !ok {
+				break
+			} else {
+				r.countFrame(q.frame)
+				o.backlog.Add(-int64(frameCount(q.frame)))
+				put = true
+			}
 		}
-		o.queued[0] = nil
+		o.queued[0] = pending{}
 		o.queued = o.queued[1:]
 	}
 	if len(o.queued) == 0 && o.cur.count > 0 {
@@ -210,6 +263,59 @@ func (o *Outlet) flushLocked(r *Rank) bool {
 		}
 	}
 	return len(o.queued) == 0 && o.cur.count == 0
+}
+
+// flushLarge stages the chunks of a large envelope and puts their
+// descriptors into the ring, one frame each, while blocks and slots last.
+// done reports that the envelope is through (or failed, reported as a dead
+// letter); moved that a descriptor went into the ring.
+func (o *Outlet) flushLarge(r *Rank, l *largeSend) (done, moved bool) {
+	for {
+		if l.desc == nil {
+			n := min(r.cfg.ChunkBytes, len(l.body)-l.sent)
+			b, tag, ok, err := r.stage.stage(o, l.body[l.sent:l.sent+n])
+			if err != nil {
+				o.failLarge(r, l, err)
+				return true, moved
+			}
+			if !ok {
+				return false, moved
+			}
+			d := descriptor{rank: r.rank, block: b, tag: tag, offset: uint64(l.sent), length: n, total: uint64(len(l.body))}
+			var w frameWriter
+			w.reset(frameHeader + entryHeader + descriptorBytes)
+			w.addStaged(l.inc, &d)
+			l.desc, l.block, l.tag, l.chunk = w.bytes(), b, tag, n
+			l.sent += n
+		}
+		ok, err := o.ch.TryPut(l.desc)
+		if err != nil {
+			r.stage.forget(l.block, l.tag)
+			o.failLarge(r, l, err)
+			return true, moved
+		}
+		if !ok {
+			return false, moved
+		}
+		moved = true
+		r.stats.framesOut.Add(1)
+		r.stats.bytesOut.Add(uint64(len(l.desc) + l.chunk))
+		l.desc = nil
+		if l.sent == len(l.body) {
+			r.stats.messagesOut.Add(1)
+			o.backlog.Add(-1)
+			return true, moved
+		}
+	}
+}
+
+// failLarge reports a large envelope that cannot go on as a dead letter.
+// Chunks already read by the receiver are dropped there when this sender's
+// next large envelope starts.
+func (o *Outlet) failLarge(r *Rank, l *largeSend, err error) {
+	r.h.DeadLetter("", l.body, err)
+	r.done.Add(1)
+	o.backlog.Add(-1)
 }
 
 func frameCount(frame []byte) int { return int(frame[2]) | int(frame[3])<<8 }

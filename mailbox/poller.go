@@ -115,6 +115,7 @@ func (r *Rank) drainInbox(frame []byte, entries []Entry) ([]byte, []Entry) {
 			return frame, entries
 		}
 		entries, err = ParseFrame(frame, entries[:0])
+		entries = r.inAsm.resolve(entries)
 		r.stats.received(frame, len(entries))
 		if err != nil {
 			r.stats.badFrames.Add(1)
@@ -174,6 +175,7 @@ func (r *Rank) drainUnbound(s *ringSlot, frame []byte, entries []Entry) ([]byte,
 			return frame, entries
 		}
 		entries, err = ParseFrame(frame, entries[:0])
+		entries = s.asm.resolve(entries)
 		r.stats.received(frame, len(entries))
 		if err != nil {
 			r.stats.badFrames.Add(1)

@@ -25,6 +25,10 @@ type ringSlot struct {
 	inc   uint32     // guarded by the pool's mutex
 	taken uint64     // guarded by mu
 	high  *highWater // the rank's ring high-water mark
+	// asm reads large envelopes arriving in the ring; used by its one
+	// consumer at a time (the bound mailbox, or the drain of an unbound
+	// ring under mu).
+	asm assembler
 }
 
 // claimTopUp: rings are opened with rma.MaxClaim claims; every
@@ -89,7 +93,7 @@ func (r *Rank) reserve() (Address, error) {
 			_ = ch.Close(context.Background())
 			return Address{}, fmt.Errorf("%w: ring %d at %+v, expected %+v", rma.ErrCorrupt, p.created, h, r.ringHandle(r.rank, p.created))
 		}
-		s = &ringSlot{index: p.created, tok: mailboxToken(p.created), ch: ch, high: &r.stats.ringHigh}
+		s = &ringSlot{index: p.created, tok: mailboxToken(p.created), ch: ch, high: &r.stats.ringHigh, asm: assembler{r: r}}
 		p.slots[p.created].Store(s)
 		p.created++
 	}

@@ -49,6 +49,8 @@ type Rank struct {
 	inbox   *rma.Channel   // this rank's inbox
 	bells   []*rma.Channel // every rank's doorbell, attached
 	inboxes []*rma.Channel // every rank's inbox, attached
+	stage   *stager        // this rank's staging window (large envelopes)
+	inAsm   assembler      // large envelopes arriving in the inbox (the poller's)
 
 	pool  pool
 	local sync.Map // actor id → *Mailbox, every live mailbox of this rank
@@ -178,6 +180,7 @@ func NewRank(ctx context.Context, w rma.World, h Handler, opts ...Option) (*Rank
 	r.pool.slots = make([]atomic.Pointer[ringSlot], l.maxRings)
 	r.pool.reserved = make(map[int]uint32)
 	r.out.init()
+	r.inAsm.r = r
 	if err := r.open(ctx); err != nil {
 		r.abandon(ctx)
 		return nil, err
@@ -195,6 +198,9 @@ func (r *Rank) open(ctx context.Context) error {
 	}
 	if r.arena, err = rma.NewArena(ctx, r.world, r.cfg.ArenaBytes); err != nil {
 		return fmt.Errorf("mailbox: arena: %w", err)
+	}
+	if r.stage, err = newStager(ctx, r.world, r.cfg); err != nil {
+		return err
 	}
 	if r.bell, err = r.arena.NewChannel(r.layout.maxRings+1, 8, rma.WithClaims(rma.MaxClaim)); err != nil {
 		return fmt.Errorf("mailbox: doorbell: %w", err)
@@ -224,6 +230,9 @@ func (r *Rank) open(ctx context.Context) error {
 // abandon frees what open made after a failure. Collective frees are
 // skipped: the other ranks fail the same way or abort.
 func (r *Rank) abandon(ctx context.Context) {
+	if r.stage != nil {
+		_ = r.stage.win.Free(ctx)
+	}
 	if r.arena != nil {
 		_ = r.arena.Close(ctx)
 	}
@@ -359,7 +368,7 @@ func (r *Rank) Close(ctx context.Context) error {
 	if err := r.world.Barrier(ctx); err != nil {
 		errs = append(errs, err)
 	}
-	errs = append(errs, r.arena.Close(ctx), r.ctl.Free(ctx))
+	errs = append(errs, r.arena.Close(ctx), r.ctl.Free(ctx), r.stage.win.Free(ctx))
 	return errors.Join(errs...)
 }
 

@@ -38,13 +38,16 @@ type Config struct {
 	// rank, at most (it spawns fewer when Messages cannot give each actor a
 	// message from every other rank).
 	Actors int
+	// LargeBytes is the largest message the large-message cases send
+	// across ranks.
+	LargeBytes int
 	// Timeout bounds each case.
 	Timeout time.Duration
 }
 
 // DefaultConfig is the full suite: 10 000 actors on one rank.
 func DefaultConfig() Config {
-	return Config{Messages: 1 << 18, Actors: 10000, Timeout: 5 * time.Minute}
+	return Config{Messages: 1 << 18, Actors: 10000, LargeBytes: 100 << 20, Timeout: 5 * time.Minute}
 }
 
 // ConfigFromEnv is DefaultConfig with RMACTOR_STRESS_MESSAGES, if set,
@@ -80,6 +83,7 @@ func cases() []testCase {
 	cs = append(cs, loadCases()...)
 	cs = append(cs, supervisionCases()...)
 	cs = append(cs, closeCases()...)
+	cs = append(cs, largeCases()...)
 	return cs
 }
 

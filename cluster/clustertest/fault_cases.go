@@ -22,14 +22,14 @@ import (
 func faultOptions() []actor.Option {
 	return []actor.Option{
 		actor.WithMailboxCapacity(2),
-		actor.WithMailboxOptions(mailbox.WithArenaBytes(256 << 10)),
+		actor.WithMailboxOptions(mailbox.WithArenaBytes(256<<10), mailbox.WithMaxMessageBytes(32<<10)),
 	}
 }
 
 // faultsAreTyped: each fault a job can meet through the API gives its typed
 // error, nothing is lost, and the job carries on after it:
-//   - a message larger than a slot: mailbox.ErrEnvelopeTooLarge, and
-//     nothing is sent;
+//   - a message over the maximum message size: mailbox.ErrMessageTooLarge,
+//     and nothing is sent;
 //   - a mailbox that stays full: mailbox.ErrMailboxFull with the context's
 //     error once the sender stops waiting, and every message sent, the
 //     last included, is still delivered exactly once;
@@ -63,8 +63,8 @@ func faultsAreTyped(ctx context.Context, c *cluster.Cluster) error {
 
 	if len(targets) > 1 {
 		huge := wrapperspb.String(strings.Repeat("x", 64<<10))
-		if err := sys.Send(ctx, targets[1], huge); !errors.Is(err, mailbox.ErrEnvelopeTooLarge) {
-			return fmt.Errorf("rank %d: sending 64 KiB to a 512-byte slot: %v, want ErrEnvelopeTooLarge", c.Rank(), err)
+		if err := sys.Send(ctx, targets[1], huge); !errors.Is(err, mailbox.ErrMessageTooLarge) {
+			return fmt.Errorf("rank %d: sending 64 KiB with a 32 KiB maximum: %v, want ErrMessageTooLarge", c.Rank(), err)
 		}
 	}
 	sent := make([]int64, len(targets))
