@@ -1,6 +1,7 @@
 // Package wordcount is map-reduce over a text file or a directory of them.
 // Every rank maps its share of the corpus (an equal byte range, cut at line
-// boundaries, streamed line by line), combines counts locally, and sends
+// boundaries, streamed in chunks: no line or word length limit; see
+// CountSequential for what a word is), combines counts locally, and sends
 // them in batches to reducer actors: named actors (kind "wc.reduce"),
 // buckets of the word space placed on ranks by hash and activated by their
 // first batch. Once the job is quiescent, rank 0 asks every reducer for its
@@ -10,6 +11,7 @@
 package wordcount
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -176,23 +178,24 @@ func Run(ctx context.Context, c *cluster.Cluster, cfg Config, out io.Writer) err
 	return nil
 }
 
-// countFiles is the sequential word count of all files.
+// countFiles is the sequential word count of all files, as CountSequential.
 func countFiles(files []string) (map[string]int64, error) {
-	all := make(map[string]int64)
+	t := newTally()
+	r := bufio.NewReaderSize(nil, 64<<10)
 	for _, f := range files {
-		r, err := os.Open(f)
+		file, err := os.Open(f)
 		if err != nil {
 			return nil, fmt.Errorf("wordcount: %w", err)
 		}
-		counts, err := CountSequential(r)
-		r.Close()
+		r.Reset(file)
+		err = eachWord(r, func(w []byte) { t.add(w, 1) })
+		file.Close()
 		if err != nil {
 			return nil, err
 		}
-		for w, n := range counts {
-			all[w] += n
-		}
 	}
+	all := make(map[string]int64, t.len())
+	t.addTo(all)
 	return all, nil
 }
 
@@ -219,11 +222,13 @@ func mapShare(ctx context.Context, c *cluster.Cluster, cfg Config, parts []part)
 		return c.System().Send(ctx, pid, batch)
 	}
 	var sendErr error
+	r := bufio.NewReaderSize(nil, 64<<10)
 	for _, p := range parts {
-		err := readPart(p, func(w string) {
+		err := readPart(p, r, func(word []byte) {
 			if sendErr != nil {
 				return
 			}
+			w := string(word)
 			b := bucketOf(w, cfg.Buckets)
 			pb := buckets[b]
 			if pb == nil {

@@ -103,4 +103,24 @@ func TestCountSequential(t *testing.T) {
 	counts, err := wordcount.CountSequential(strings.NewReader("The the, THE; cat--cat\nnaïve x1"))
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"the": 3, "cat": 2, "naïve": 1, "x1": 1}, counts)
+	// Binary: NUL, invalid UTF-8, a truncated rune at the end, CRLF.
+	counts, err = wordcount.CountSequential(strings.NewReader("a\x00B\xffc\xe6\x97d\r\nÉté\r\nÉTÉ\xc3"))
+	require.NoError(t, err)
+	require.Equal(t, map[string]int64{"a": 1, "b": 1, "c": 1, "d": 1, "été": 2}, counts)
+	counts, err = wordcount.CountSequential(strings.NewReader(""))
+	require.NoError(t, err)
+	require.Empty(t, counts)
+}
+
+// The sequential reference (used by --check and --time) has no line or
+// word length limit: a line of 3 MiB of words, a token of 2 MiB, and a
+// last line without a newline.
+func TestCountSequentialLongLines(t *testing.T) {
+	const pairs = 3 << 20 / int64(len("alpha Beta, "))
+	token := strings.Repeat("Zz9", 2<<20/3)
+	in := strings.Repeat("alpha Beta, ", int(pairs)) + "\n" + token + "\r\n" + "gamma " + token
+	require.Greater(t, len(in), 1<<20)
+	counts, err := wordcount.CountSequential(strings.NewReader(in))
+	require.NoError(t, err)
+	require.Equal(t, map[string]int64{"alpha": pairs, "beta": pairs, strings.ToLower(token): 2, "gamma": 1}, counts)
 }
