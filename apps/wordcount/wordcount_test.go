@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rmactor/rmactor/apps/wordcount"
+	"github.com/rmactor/rmactor/apps/wordcount/wordcounttest"
 	"github.com/rmactor/rmactor/cluster"
 	"github.com/rmactor/rmactor/rma"
 )
@@ -191,6 +192,41 @@ func TestCountSequentialLongLines(t *testing.T) {
 	counts, err := wordcount.CountSequential(strings.NewReader(in))
 	require.NoError(t, err)
 	require.Equal(t, map[string]int64{"alpha": pairs, "beta": pairs, strings.ToLower(token): 2, "gamma": 1}, counts)
+}
+
+// The awkward corpus (package wordcounttest: a 5 MB line, a 50 KB token, binary
+// files, empty files, 1200 small files in nested directories, CRLF, no
+// final newline) gives the same whole table on 1, 2 and 4 ranks as the
+// sequential count, and --check agrees. Batches here are far larger than
+// a mailbox slot: with more than one rank this needs the transport to
+// carry messages of any size.
+func TestWordcountAwkwardCorpus(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, wordcounttest.WriteCorpus(dir, 1))
+	want := sequentialCount(t, dir)
+	// The corpus is what it claims: the long token (twice, in two cases)
+	// and the two joined by a letter.
+	lengths := map[int]int64{}
+	for w, n := range want {
+		if len(w) >= wordcounttest.TokenBytes {
+			lengths[len(w)] += n
+		}
+	}
+	require.Equal(t, map[int]int64{wordcounttest.TokenBytes: 2, 2*wordcounttest.TokenBytes + len("ÿ"): 1}, lengths)
+	var first string
+	for _, ranks := range []int{1, 2, 4} {
+		cfg := wordcount.DefaultConfig()
+		cfg.Input, cfg.Check = dir, true
+		out, table, err := runTable(t, ranks, cfg)
+		require.NoError(t, err, "ranks=%d", ranks)
+		require.Contains(t, out, "check: matches the sequential count")
+		requireSameCounts(t, want, table, fmt.Sprintf("%d ranks", ranks))
+		body := out[strings.Index(out, "\n"):]
+		if first == "" {
+			first = body
+		}
+		require.Equal(t, first, body, "ranks=%d", ranks)
+	}
 }
 
 // Batches are sized by --batch-bytes alone: a word per batch and one
