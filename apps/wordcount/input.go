@@ -2,7 +2,6 @@ package wordcount
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -72,10 +71,12 @@ func share(files []string, sizes []int64, k, n int) []part {
 	return parts
 }
 
-// readPart streams the lines that start in [p.start, p.end): a line that
-// begins before start belongs to the previous part, one that begins before
-// end is read to its end. Every line is read by exactly one rank.
-func readPart(p part, fn func(word string)) error {
+// readPart calls fn with the words of the lines that start in
+// [p.start, p.end): a line that begins before start belongs to the previous
+// part, one that begins before end is read to its end, however long. Every
+// line is read by exactly one rank. The bytes are streamed through r (reset
+// to the file) and the splitter: neither the part nor a line is held whole.
+func readPart(p part, r *bufio.Reader, fn func(word []byte)) error {
 	f, err := os.Open(p.path)
 	if err != nil {
 		return fmt.Errorf("wordcount: %w", err)
@@ -83,34 +84,31 @@ func readPart(p part, fn func(word string)) error {
 	defer f.Close()
 	pos := p.start
 	if p.start > 0 {
-		// Does a line start exactly at p.start? Only if the byte before
-		// it ends a line.
+		// The first line of the part starts after the first '\n' at or
+		// after start-1 (at start itself if the byte before it ends a line).
 		if _, err := f.Seek(p.start-1, io.SeekStart); err != nil {
 			return fmt.Errorf("wordcount: %w", err)
 		}
-		pos = p.start - 1
-	}
-	r := bufio.NewReaderSize(f, 64<<10)
-	if p.start > 0 {
-		skipped, err := r.ReadString('\n')
-		pos += int64(len(skipped))
+		r.Reset(f)
+		n, err := throughNewline(r, io.Discard)
 		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return fmt.Errorf("wordcount: %w", err)
+			return err
 		}
+		pos = p.start - 1 + n
+	} else {
+		r.Reset(f)
 	}
-	for pos < p.end {
-		line, err := r.ReadString('\n')
-		pos += int64(len(line))
-		wordsOf(line, fn)
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return fmt.Errorf("wordcount: %w", err)
-		}
+	if pos >= p.end {
+		return nil // no line starts in the part
 	}
-	return nil
+	s := newSplitter(fn)
+	// Every byte before end-1, then on to the end of the line that holds
+	// byte end-1: the last line that starts before end.
+	if _, err := copyN(r, s, p.end-1-pos); err != nil {
+		return err
+	}
+	if _, err := throughNewline(r, s); err != nil {
+		return err
+	}
+	return s.Close()
 }

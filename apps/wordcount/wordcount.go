@@ -1,30 +1,33 @@
-// Package wordcount is map-reduce over a text file or a directory of them.
-// Every rank maps its share of the corpus (an equal byte range, cut at line
-// boundaries, streamed line by line), combines counts locally, and sends
-// them in batches to reducer actors: named actors (kind "wc.reduce"),
-// buckets of the word space placed on ranks by hash and activated by their
-// first batch. Once the job is quiescent, rank 0 asks every reducer for its
-// top words and prints the overall top N. cmd/actorrun runs it:
+// Package wordcount is map-reduce over a file or a directory of them, text
+// or not (see CountSequential for what a word is). Every rank maps its
+// share of the corpus (an equal byte range, cut at line boundaries,
+// streamed in chunks: no line or word length limit), combines counts
+// locally, and sends them in batches of about Config.BatchBytes encoded
+// bytes to reducer actors: named actors (kind "wc.reduce"), buckets of the
+// word space placed on ranks by hash and activated by their first batch.
+// Once the job is quiescent, rank 0 asks every reducer for its top words
+// and prints the overall top N; --check compares every reducer's whole
+// table with a sequential count. cmd/actorrun runs it:
 //
 //	actorrun wordcount --ranks 4 --top 10 <file or dir>
 package wordcount
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/cluster"
 	"github.com/rmactor/rmactor/codec"
-	"github.com/rmactor/rmactor/mailbox"
 	"github.com/rmactor/rmactor/rma"
 )
 
@@ -44,38 +47,84 @@ type Top struct {
 	Total, Distinct int64
 }
 
+// TableRequest asks a reducer for a page of its whole table, in word
+// order: the entries from the From-th on, about MaxBytes of them.
+type TableRequest struct{ From, MaxBytes int }
+
+// TablePage is a page of a reducer's table; Next is where the next page
+// starts, 0 after the last one.
+type TablePage struct {
+	Words []string
+	Ns    []int64
+	Next  int
+}
+
 // Config is the app's parameters.
 type Config struct {
 	Input   string // file or directory
 	Top     int    // words to print
 	Buckets int    // reducers
-	Check   bool   // compare with a sequential count on rank 0
-	Time    bool   // report the time, next to a sequential count timed on rank 0
+	// BatchBytes is the size a mapper's batch for one reducer grows to
+	// before it is sent: about that many encoded bytes, more only by the
+	// word that crossed the mark, so a word of any length goes in one
+	// batch (messages of any size cross ranks). It bounds a mapper's
+	// memory to about Buckets×BatchBytes; it has nothing to do with the
+	// mailbox's slot size.
+	BatchBytes int
+	Check      bool // compare every count with a sequential count on rank 0
+	Time       bool // report the time, next to a sequential count timed on rank 0
 }
 
-// DefaultConfig prints the top 10 words with 64 reducers.
-func DefaultConfig() Config { return Config{Top: 10, Buckets: 64} }
+// DefaultBatchBytes is the default Config.BatchBytes: 64 KiB.
+const DefaultBatchBytes = 64 << 10
+
+// DefaultConfig prints the top 10 words with 64 reducers, batches of 64 KiB.
+func DefaultConfig() Config { return Config{Top: 10, Buckets: 64, BatchBytes: DefaultBatchBytes} }
 
 // Flags registers the app's flags on fs; the input is the first argument.
 func (cfg *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&cfg.Top, "top", cfg.Top, "words to print")
 	fs.IntVar(&cfg.Buckets, "buckets", cfg.Buckets, "reducer actors (buckets of the word space)")
-	fs.BoolVar(&cfg.Check, "check", cfg.Check, "check the counts against a sequential word count on rank 0")
+	fs.IntVar(&cfg.BatchBytes, "batch-bytes", cfg.BatchBytes,
+		"encoded bytes a mapper gathers for one reducer before sending them (a longer word goes whole)")
+	fs.BoolVar(&cfg.Check, "check", cfg.Check, "check every count against a sequential word count on rank 0")
 	fs.BoolVar(&cfg.Time, "time", cfg.Time, "report the run time next to a plain sequential word count timed on rank 0")
 }
 
 const (
 	reduceKind = "wc.reduce"
-	// batchBytes bounds a batch so that it fits one mailbox slot.
-	batchBytes = 12 << 10
-	slotBytes  = 16 << 10
+	// maxBatchWords caps the entries of a batch, a page of a table and
+	// --top: the codec takes arrays of at most 1<<16 elements.
+	maxBatchWords = 1 << 15
 )
+
+// batchFrameBytes bounds the rest of a batch's encoding: the struct's
+// field names and the heads of its two arrays.
+const batchFrameBytes = 32
+
+// entryBytes bounds the encoding of one word of n bytes and its count in a
+// batch: the CBOR head of the string, its bytes, and a count of at most 9.
+func entryBytes(n int) int {
+	head := 1
+	switch {
+	case n >= 1<<32:
+		head = 9
+	case n >= 1<<16:
+		head = 5
+	case n >= 1<<8:
+		head = 3
+	case n >= 24:
+		head = 2
+	}
+	return head + n + 9
+}
 
 // Cluster is the job configuration the app needs.
 func Cluster() cluster.Config {
 	reducer := actor.PropsFromProducer(func() actor.Actor {
 		counts := make(map[string]int64)
 		var total int64
+		var sorted []string // the words in order, for table pages; nil after a batch
 		return actor.ReceiveFunc(func(c actor.Context) {
 			switch m := c.Message().(type) {
 			case *Batch:
@@ -83,20 +132,51 @@ func Cluster() cluster.Config {
 					counts[w] += m.Ns[i]
 					total += m.Ns[i]
 				}
+				sorted = nil
 			case *TopRequest:
 				t := topOf(counts, m.N)
 				t.Total, t.Distinct = total, int64(len(counts))
 				c.Respond(t)
+			case *TableRequest:
+				if sorted == nil {
+					sorted = make([]string, 0, len(counts))
+					for w := range counts {
+						sorted = append(sorted, w)
+					}
+					sort.Strings(sorted)
+				}
+				c.Respond(tablePage(counts, sorted, m.From, m.MaxBytes))
 			}
 		})
 	})
+	// The mailboxes keep the transport's defaults: batches are sized by
+	// Config.BatchBytes, not by the slots.
 	return cluster.Config{
 		Kinds: []cluster.Kind{cluster.NewKind(reduceKind, reducer)},
 		Types: []codec.Option{
 			codec.Type[*Batch]("wc.batch"), codec.Type[*TopRequest]("wc.top?"), codec.Type[*Top]("wc.top"),
+			codec.Type[*TableRequest]("wc.table?"), codec.Type[*TablePage]("wc.table"),
 		},
-		System: []actor.Option{actor.WithMailboxOptions(mailbox.WithSlotBytes(slotBytes), mailbox.WithCapacity(8))},
 	}
+}
+
+// tablePage is the page of the table that starts at the from-th word of
+// sorted: its first entry whatever its size, then as many as fit in
+// maxBytes (estimated as in a batch), at most maxBatchWords.
+func tablePage(counts map[string]int64, sorted []string, from, maxBytes int) *TablePage {
+	t := &TablePage{}
+	from = max(from, 0)
+	size := 0
+	for i := from; i < len(sorted); i++ {
+		if i > from && (size+entryBytes(len(sorted[i])) > maxBytes || len(t.Words) == maxBatchWords) {
+			t.Next = i
+			break
+		}
+		size += entryBytes(len(sorted[i]))
+		t.Words = append(t.Words, sorted[i])
+		t.Ns = append(t.Ns, counts[sorted[i]])
+	}
+	return t
 }
 
 // topOf is the n most frequent words, ties broken alphabetically.
@@ -119,10 +199,14 @@ func topOf(counts map[string]int64, n int) *Top {
 	return t
 }
 
-func bucketOf(word string, buckets int) string {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(word))
-	return strconv.Itoa(int(h.Sum32() % uint32(buckets)))
+// bucketOf is the reducer of a word: FNV-1a of its bytes, modulo buckets.
+func bucketOf(word []byte, buckets int) int {
+	h := uint32(2166136261)
+	for _, c := range word {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return int(h % uint32(buckets))
 }
 
 // ErrMismatch reports counts that differ from the sequential reference.
@@ -130,8 +214,9 @@ var ErrMismatch = errors.New("wordcount: counts differ from the sequential count
 
 // Run is the SPMD program; rank 0 writes the report to out.
 func Run(ctx context.Context, c *cluster.Cluster, cfg Config, out io.Writer) error {
-	if cfg.Input == "" || cfg.Top < 1 || cfg.Buckets < 1 {
-		return fmt.Errorf("%w: wordcount needs an input and positive --top and --buckets", rma.ErrInvalidArgument)
+	if cfg.Input == "" || cfg.Top < 1 || cfg.Top > maxBatchWords || cfg.Buckets < 1 || cfg.BatchBytes < 1 {
+		return fmt.Errorf("%w: wordcount needs an input, --top from 1 to %d, and positive --buckets and --batch-bytes",
+			rma.ErrInvalidArgument, maxBatchWords)
 	}
 	files, sizes, err := listFiles(cfg.Input)
 	if err != nil {
@@ -171,70 +256,73 @@ func Run(ctx context.Context, c *cluster.Cluster, cfg Config, out io.Writer) err
 			seq.Seconds(), float64(bytes)/1e6/seq.Seconds(), seq.Seconds()/elapsed.Seconds())
 	}
 	if cfg.Check {
-		return check(cfg, files, top, total, distinct, out)
+		return check(ctx, c, cfg, files, top, total, distinct, out)
 	}
 	return nil
 }
 
-// countFiles is the sequential word count of all files.
+// countFiles is the sequential word count of all files, as CountSequential.
 func countFiles(files []string) (map[string]int64, error) {
-	all := make(map[string]int64)
+	t := newTally()
+	r := bufio.NewReaderSize(nil, 64<<10)
 	for _, f := range files {
-		r, err := os.Open(f)
+		file, err := os.Open(f)
 		if err != nil {
 			return nil, fmt.Errorf("wordcount: %w", err)
 		}
-		counts, err := CountSequential(r)
-		r.Close()
+		r.Reset(file)
+		err = eachWord(r, func(w []byte) { t.add(w, 1) })
+		file.Close()
 		if err != nil {
 			return nil, err
 		}
-		for w, n := range counts {
-			all[w] += n
-		}
 	}
+	all := make(map[string]int64, t.len())
+	t.addTo(all)
 	return all, nil
 }
 
-// mapShare counts this rank's words, flushing a bucket's batch whenever it
-// grows to batchBytes, so memory stays bounded however large the corpus.
+// mapShare counts this rank's words, sending a bucket's batch whenever its
+// encoding may reach cfg.BatchBytes, so memory stays bounded however large
+// the corpus.
 func mapShare(ctx context.Context, c *cluster.Cluster, cfg Config, parts []part) error {
 	type pending struct {
-		counts map[string]int64
+		counts *tally
 		bytes  int
 	}
-	buckets := make(map[string]*pending)
-	flush := func(b string, p *pending) error {
-		batch := &Batch{Words: make([]string, 0, len(p.counts)), Ns: make([]int64, 0, len(p.counts))}
-		for w, n := range p.counts {
-			batch.Words = append(batch.Words, w)
-			batch.Ns = append(batch.Ns, n)
-		}
-		clear(p.counts)
+	buckets := make([]*pending, cfg.Buckets)
+	flush := func(b int, p *pending) error {
+		// The batch takes the tally's slices: a reducer on this rank gets
+		// the batch itself, not a copy.
+		batch := &Batch{Words: p.counts.words, Ns: p.counts.ns}
+		clear(p.counts.index)
+		p.counts.words, p.counts.ns = nil, nil
 		p.bytes = 0
-		pid, err := c.Get(reduceKind, b)
+		pid, err := c.Get(reduceKind, strconv.Itoa(b))
 		if err != nil {
 			return err
 		}
 		return c.System().Send(ctx, pid, batch)
 	}
 	var sendErr error
+	r := bufio.NewReaderSize(nil, 64<<10)
 	for _, p := range parts {
-		err := readPart(p, func(w string) {
+		err := readPart(p, r, func(w []byte) {
 			if sendErr != nil {
 				return
 			}
 			b := bucketOf(w, cfg.Buckets)
 			pb := buckets[b]
 			if pb == nil {
-				pb = &pending{counts: make(map[string]int64)}
+				pb = &pending{counts: newTally()}
 				buckets[b] = pb
 			}
-			if pb.counts[w] == 0 {
-				pb.bytes += len(w) + 12
+			n := pb.counts.len()
+			pb.counts.add(w, 1)
+			if pb.counts.len() > n {
+				pb.bytes += entryBytes(len(w))
 			}
-			pb.counts[w]++
-			if pb.bytes >= batchBytes {
+			if pb.bytes >= cfg.BatchBytes || pb.counts.len() >= maxBatchWords {
 				sendErr = flush(b, pb)
 			}
 		})
@@ -246,7 +334,7 @@ func mapShare(ctx context.Context, c *cluster.Cluster, cfg Config, parts []part)
 		}
 	}
 	for b, p := range buckets {
-		if len(p.counts) > 0 {
+		if p != nil && p.counts.len() > 0 {
 			if err := flush(b, p); err != nil {
 				return err
 			}
@@ -280,21 +368,105 @@ func gatherTop(ctx context.Context, c *cluster.Cluster, cfg Config) (*Top, int64
 	return topOf(merged, cfg.Top), total, distinct, nil
 }
 
-// check recounts the corpus sequentially on this rank and compares.
-func check(cfg Config, files []string, top *Top, total, distinct int64, out io.Writer) error {
-	all, err := countFiles(files)
+// eachEntry calls fn with every entry of every reducer's table, bucket by
+// bucket, in word order, fetching pages of about cfg.BatchBytes.
+func eachEntry(ctx context.Context, c *cluster.Cluster, cfg Config, fn func(bucket int, word string, n int64)) error {
+	for b := range cfg.Buckets {
+		pid, err := c.Get(reduceKind, strconv.Itoa(b))
+		if err != nil {
+			return err
+		}
+		for from := 0; ; {
+			v, err := c.System().Request(ctx, pid, &TableRequest{From: from, MaxBytes: cfg.BatchBytes})
+			if err != nil {
+				return err
+			}
+			t, ok := v.(*TablePage)
+			if !ok || len(t.Words) != len(t.Ns) || (t.Next != 0 && t.Next <= from) {
+				return fmt.Errorf("%w: reducer %d answered %T for a table page from %d", rma.ErrCorrupt, b, v, from)
+			}
+			for i, w := range t.Words {
+				fn(b, w, t.Ns[i])
+			}
+			if t.Next == 0 {
+				break
+			}
+			from = t.Next
+		}
+	}
+	return nil
+}
+
+// Table gathers the whole count, every reducer's table, to the calling
+// rank. Call it once the job is quiescent: after Run, on any rank.
+func Table(ctx context.Context, c *cluster.Cluster, cfg Config) (map[string]int64, error) {
+	all := make(map[string]int64)
+	err := eachEntry(ctx, c, cfg, func(_ int, w string, n int64) { all[w] += n })
+	return all, err
+}
+
+// check recounts the corpus sequentially on this rank and compares it with
+// the job's: totals, top words, and every reducer's whole table, entry by
+// entry, streamed from the reducers a page at a time.
+func check(ctx context.Context, c *cluster.Cluster, cfg Config, files []string, top *Top, total, distinct int64, out io.Writer) error {
+	seq, err := countFiles(files)
 	if err != nil {
 		return err
 	}
 	var wantTotal int64
-	for _, n := range all {
+	for _, n := range seq {
 		wantTotal += n
 	}
-	want := topOf(all, cfg.Top)
-	if wantTotal != total || int64(len(all)) != distinct || fmt.Sprint(want.Words, want.Ns) != fmt.Sprint(top.Words, top.Ns) {
-		return fmt.Errorf("%w: %d words, %d distinct, top %v %v; sequential %d, %d, %v %v",
-			ErrMismatch, total, distinct, top.Words, top.Ns, wantTotal, len(all), want.Words, want.Ns)
+	want := topOf(seq, cfg.Top)
+	var diffs []string
+	ndiff := 0
+	note := func(format string, args ...any) {
+		ndiff++
+		if len(diffs) < 10 {
+			diffs = append(diffs, fmt.Sprintf(format, args...))
+		}
 	}
-	fmt.Fprintf(out, "check: matches the sequential count\n")
+	if wantTotal != total || int64(len(seq)) != distinct {
+		note("%d words, %d distinct; sequential %d, %d", total, distinct, wantTotal, len(seq))
+	}
+	if fmt.Sprint(want.Words, want.Ns) != fmt.Sprint(top.Words, top.Ns) {
+		note("top %v %v; sequential %v %v", top.Words, top.Ns, want.Words, want.Ns)
+	}
+	err = eachEntry(ctx, c, cfg, func(b int, w string, n int64) {
+		if k := bucketOf([]byte(w), cfg.Buckets); k != b {
+			note("%s counted by reducer %d, not %d", quoteWord(w), b, k)
+		}
+		m, ok := seq[w]
+		switch {
+		case !ok:
+			note("%s: %d, sequential none (or counted twice)", quoteWord(w), n)
+		case m != n:
+			note("%s: %d, sequential %d", quoteWord(w), n, m)
+		}
+		delete(seq, w)
+	})
+	if err != nil {
+		return err
+	}
+	missing := make([]string, 0, len(seq))
+	for w := range seq {
+		missing = append(missing, w)
+	}
+	sort.Strings(missing)
+	for _, w := range missing {
+		note("%s: missing, sequential %d", quoteWord(w), seq[w])
+	}
+	if ndiff > 0 {
+		return fmt.Errorf("%w: %d differences, first %d: %s", ErrMismatch, ndiff, len(diffs), strings.Join(diffs, "; "))
+	}
+	fmt.Fprintf(out, "check: matches the sequential count, all %d distinct words\n", distinct)
 	return nil
+}
+
+// quoteWord quotes a word for a message, cut short if it is long.
+func quoteWord(w string) string {
+	if len(w) <= 40 {
+		return strconv.Quote(w)
+	}
+	return fmt.Sprintf("%q… (%d bytes)", w[:40], len(w))
 }

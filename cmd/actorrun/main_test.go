@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rmactor/rmactor/apps/wordcount/wordcounttest"
 	"github.com/rmactor/rmactor/mailbox"
 )
 
@@ -46,6 +47,50 @@ func TestWordcountApp(t *testing.T) {
 	require.Equal(t, 0, code, errOut.String())
 	require.Contains(t, out.String(), "check: matches the sequential count")
 	require.Equal(t, 1, run([]string{"wordcount", "--ranks", "2"}, &out, &errOut))
+}
+
+// runWithin runs actorrun with args, failing the test if it takes longer
+// than a minute.
+func runWithin(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run(args, &out, &errOut) }()
+	select {
+	case code = <-done:
+		return code, out.String(), errOut.String()
+	case <-time.After(time.Minute):
+		t.Fatalf("actorrun %v did not finish in a minute", args)
+		return 0, "", ""
+	}
+}
+
+// The awkward corpus (a 5 MB line, a 50 KB token, binary, empty and 1200
+// small files...) runs and checks at 1, 2 and 4 ranks, and every run
+// prints the same. With more than one rank, batches cross ranks in
+// messages larger than a mailbox slot.
+func TestWordcountAppAwkward(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, wordcounttest.WriteCorpus(dir, 2))
+	var first string
+	for _, args := range [][]string{
+		{"--ranks", "1"},
+		{"--ranks", "2"},
+		{"--ranks", "4", "--batch-bytes", "1000", "--buckets", "9"},
+	} {
+		args = append(append([]string{"wordcount", "--top", "20", "--check", "--progress", "0"}, args...), dir)
+		code, out, errOut := runWithin(t, args...)
+		require.Equal(t, 0, code, "%v: %s", args, errOut)
+		require.Contains(t, out, "check: matches the sequential count", "%v", args)
+		body := out[strings.Index(out, "\n"):]
+		if first == "" {
+			first = body
+		}
+		require.Equal(t, first, body, "%v", args)
+	}
+	code, _, errOut := runWithin(t, "wordcount", "--batch-bytes", "0", dir)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "invalid argument")
 }
 
 func TestBaleKernels(t *testing.T) {
