@@ -3,6 +3,7 @@ package codec
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"reflect"
 
 	"github.com/fxamacker/cbor/v2"
@@ -11,15 +12,26 @@ import (
 // Limits on what Decode accepts in a CBOR payload, set explicitly rather than
 // left to the library's defaults. AppendEncode checks its output against the
 // same limits, so that what it encodes, Decode accepts.
+//
+// The counts are not what bounds the memory a hostile payload can make Decode
+// allocate: the payload's length is. The decoder checks that the whole payload
+// is one well-formed data item before it allocates anything, and every slice
+// element or map entry it then allocates room for takes at least one byte of
+// the payload, so a count can never exceed the payload's length. So the counts
+// are set as high as the CBOR library allows, to let a message as large as the
+// transport carries (256 MiB by default) be one big slice or map; the
+// transport's maximum message size bounds the payload.
 const (
 	// maxNestedLevels bounds the nesting of CBOR arrays, maps and tags: a
-	// struct, slice, array (other than of bytes) or map is one level.
+	// struct, slice, array (other than of bytes) or map is one level. It
+	// bounds the decoder's recursion, which the payload's length does not.
 	maxNestedLevels = 32
 	// maxArrayElements bounds the length of one CBOR array (a slice or an
-	// array of anything but bytes).
-	maxArrayElements = 1 << 16
-	// maxMapPairs bounds the entries of one CBOR map (a map or a struct).
-	maxMapPairs = 1 << 16
+	// array of anything but bytes): the CBOR library's maximum.
+	maxArrayElements = math.MaxInt32
+	// maxMapPairs bounds the entries of one CBOR map (a map or a struct):
+	// the CBOR library's maximum.
+	maxMapPairs = math.MaxInt32
 )
 
 // newCBORModes returns the encoding and decoding modes of every Codec.

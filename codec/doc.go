@@ -23,5 +23,24 @@
 // limits, so that what one rank encodes, another running the same program
 // decodes.
 //
+// The limits of a CBOR payload are:
+//
+//   - nesting: at most 32 levels of arrays, maps and tags (each struct,
+//     slice, array other than of bytes, and map is a level);
+//   - one array (a slice or array) has at most 2^31-1 elements, and one map
+//     (a map or struct) at most 2^31-1 entries, the most the CBOR library
+//     allows;
+//   - a string or byte string is as long as the payload holds.
+//
+// So a message is in practice limited by its size, which the transport
+// bounds (mailbox.WithMaxMessageBytes, 256 MiB by default), not by its
+// number of elements: a slice of ten million ints or a map of a million
+// entries is one message. Against hostile input, the payload's length bounds
+// what Decode allocates: it checks that the payload is one well-formed data
+// item before allocating anything, and every slice element or map entry
+// takes at least one byte of the payload, so a decoded value takes at most a
+// multiple of its payload's length: the size of its largest slice element or
+// map entry per payload byte (24 bytes for a [][]byte of empty byte strings).
+//
 // A Codec is immutable after New and safe for concurrent use.
 package codec
