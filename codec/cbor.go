@@ -34,6 +34,21 @@ const (
 	maxMapPairs = math.MaxInt32
 )
 
+// cborEnc and cborDec are the encoding and decoding modes of every Codec, the
+// zero Codec and a nil *Codec included. They are set at initialization, never
+// changed, and safe for concurrent use.
+var cborEnc, cborDec = mustCBORModes()
+
+// mustCBORModes returns the encoding and decoding modes of every Codec. Its
+// options are constants: an error is a bug of this package.
+func mustCBORModes() (cbor.UserBufferEncMode, cbor.DecMode) {
+	em, dm, err := newCBORModes()
+	if err != nil {
+		panic(fmt.Sprintf("codec: CBOR options: %v", err))
+	}
+	return em, dm
+}
+
 // newCBORModes returns the encoding and decoding modes of every Codec.
 func newCBORModes() (cbor.UserBufferEncMode, cbor.DecMode, error) {
 	em, err := cbor.EncOptions{
@@ -74,7 +89,7 @@ func newCBORModes() (cbor.UserBufferEncMode, cbor.DecMode, error) {
 }
 
 // appendCBOR appends the CBOR encoding of msg, whose dynamic type is gt.typ,
-// to dst.
+// to dst. c may be nil if gt is a built-in type, which is never walked.
 func (c *Codec) appendCBOR(dst []byte, gt *goType, msg any) ([]byte, error) {
 	if gt.walk {
 		if err := c.walker.value(reflect.ValueOf(msg), 0, 0); err != nil {
@@ -82,20 +97,20 @@ func (c *Codec) appendCBOR(dst []byte, gt *goType, msg any) ([]byte, error) {
 		}
 	}
 	buf := bytes.NewBuffer(dst)
-	if err := c.em.MarshalToBuffer(msg, buf); err != nil {
+	if err := cborEnc.MarshalToBuffer(msg, buf); err != nil {
 		return dst, fmt.Errorf("%w: %q (%v): %w", ErrEncode, gt.name, gt.typ, err)
 	}
 	out := buf.Bytes()
 	// The walk covers only types that may be cyclic or hold interfaces;
 	// this catches any other value too large for Decode, and the output of
 	// custom marshalers.
-	if err := c.dm.Wellformed(out[len(dst):]); err != nil {
+	if err := cborDec.Wellformed(out[len(dst):]); err != nil {
 		return dst, fmt.Errorf("%w: %q (%v): Decode would reject the encoding: %w", ErrEncode, gt.name, gt.typ, err)
 	}
 	return out, nil
 }
 
-// decodeCBOR decodes payload as a value of the registered type gt.
+// decodeCBOR decodes payload as a value of the built-in or registered type gt.
 func (c *Codec) decodeCBOR(gt *goType, payload []byte) (v any, err error) {
 	// The decoder is built for untrusted input and is not known to panic,
 	// but types with their own UnmarshalCBOR or UnmarshalBinary methods run
@@ -106,7 +121,7 @@ func (c *Codec) decodeCBOR(gt *goType, payload []byte) (v any, err error) {
 			v, err = nil, fmt.Errorf("%w: %q (%v): %w: %v", ErrDecode, gt.name, gt.typ, errPanic, r)
 		}
 	}()
-	v, err = gt.decode(c.dm, payload)
+	v, err = gt.decode(cborDec, payload)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %q (%v): %w", ErrDecode, gt.name, gt.typ, err)
 	}
@@ -114,7 +129,7 @@ func (c *Codec) decodeCBOR(gt *goType, payload []byte) (v any, err error) {
 }
 
 // decodeAs decodes payload as a T. It is the decode function of a type
-// registered with Type[T].
+// registered with Type[T] and of a built-in type T.
 func decodeAs[T any](dm cbor.DecMode, payload []byte) (any, error) {
 	var v T
 	if err := dm.Unmarshal(payload, &v); err != nil {

@@ -4,9 +4,22 @@
 // Protobuf messages (any proto.Message) need no registration: they are
 // encoded with protobuf and named "pb:" followed by the message's full name,
 // such as "pb:actor.PID", which the receiver looks up in
-// protoregistry.GlobalTypes. Plain Go types are registered once per program,
-// each under a name of the program's choosing, and encoded with CBOR
-// (github.com/fxamacker/cbor/v2):
+// protoregistry.GlobalTypes.
+//
+// Common Go types need no registration either: every Codec, the zero Codec
+// included, encodes them with CBOR (github.com/fxamacker/cbor/v2) under a
+// name of "go:" followed by the type, such as "go:int", "go:[]float64" or
+// "go:map[string]int64". They are bool, string, []byte, int, int8, int16,
+// int32, int64, uint, uint8, uint16, uint32, uint64, float32 and float64;
+// a slice of each ([]string, [][]byte, []int, ...; []uint8 is []byte); a
+// map from string to each (map[string]bool, ..., map[string][]byte); and
+// map[int]int, map[int64]int64 and map[int]string. BuiltinNames lists them.
+// Only these exact types are built in: a named type such as
+// time.Duration, a pointer such as *int, or a [][]int is registered like
+// any other.
+//
+// Other plain Go types are registered once per program, each under a name of
+// the program's choosing, and encoded with CBOR:
 //
 //	type Ping struct{ N int64 }
 //
@@ -15,6 +28,10 @@
 //	name, payload, err := c.AppendEncode(buf[:0], &Ping{N: 1}) // "ping"
 //	...
 //	msg, err := c.Decode(name, payload) // a *Ping
+//
+// A built-in type may be registered too, under a name that does not start
+// with "go:": its values are then sent under the registered name, as before
+// the type was built in, and both names decode.
 //
 // Decode is meant for bytes from the wire and must be safe on any input: it
 // never panics, bounds the nesting and sizes it accepts, rejects trailing
@@ -39,8 +56,9 @@
 // what Decode allocates: it checks that the payload is one well-formed data
 // item before allocating anything, and every slice element or map entry
 // takes at least one byte of the payload, so a decoded value takes at most a
-// multiple of its payload's length: the size of its largest slice element or
-// map entry per payload byte (24 bytes for a [][]byte of empty byte strings).
+// multiple of its payload's length: for the built-in types, about 24 bytes
+// per payload byte at worst (a [][]byte of empty byte strings); for a
+// registered type, the size of its largest slice element or map entry.
 //
 // A Codec is immutable after New and safe for concurrent use.
 package codec
