@@ -76,6 +76,8 @@ var cases = []testCase{
 	{"SpawnErrors", 2, 2, spawnErrors, nil},
 	{"NamedActors", 4, 1, namedActors, nil},
 	{"Collectives", 4, 1, collectives, nil},
+	{"CollectivesOfPlainGoValues", 3, 1, plainCollectives, nil},
+	{"CollectiveOverMaxMessage", 2, 2, collectiveOverMaxMessage, smallMaxMessageOptions()},
 	{"QuiesceAfterMessageTrees", 4, 1, messageTrees, nil},
 	{"TransportCounters", 3, 2, transportCounters, nil},
 	{"FaultsAreTypedAndJobCarriesOn", 2, 1, faultsAreTyped, faultOptions()},
