@@ -40,8 +40,9 @@ func defaultConfig() config {
 }
 
 // WithCodec sets how messages that cross ranks are encoded: protobuf
-// messages always work; plain Go types must be registered in the codec. The
-// default codec knows protobuf messages only.
+// messages and the codec's built-in Go types (codec.BuiltinNames) always
+// work; other plain Go types must be registered in the codec. The default
+// codec knows protobuf messages and the built-in types only.
 func WithCodec(c *codec.Codec) Option {
 	return func(cfg *config) error {
 		if c == nil {

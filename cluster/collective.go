@@ -12,8 +12,10 @@ import (
 // Collectives travel as actor messages to each rank's collector, with the
 // collective's sequence number and the sending rank in the message header.
 // Every rank calls collectives in the same order (SPMD), so the sequence
-// numbers agree without any exchange. Values must be protobuf messages or
-// types registered in Config.Types.
+// numbers agree without any exchange. Values are whatever the job's codec
+// encodes: protobuf messages, the codec's built-in Go types and the types
+// registered in Config.Types (see the package doc), each in one message of
+// at most the transport's maximum size.
 const (
 	collectorName = "cluster:collect"
 	headerSeq     = "rmactor-collective"
@@ -92,7 +94,17 @@ func (c *Cluster) post(ctx context.Context, to int, seq uint64, v any) error {
 	return c.sys.Send(ctx, actor.PIDOn(to, collectorName), env)
 }
 
-// Broadcast returns rank 0's v on every rank.
+// Broadcast returns rank 0's v on every rank. Other ranks' v is ignored.
+//
+// v must be a value the job's codec encodes (see the package doc): a
+// protobuf message, a built-in Go type such as int, []float64 or
+// map[string]int, or a type registered in Config.Types; it is sent as one
+// message to each other rank, so its encoding must fit the transport's
+// maximum message size (mailbox.WithMaxMessageBytes, 256 MiB by default), or
+// rank 0 fails with mailbox.ErrMessageTooLarge (codec.ErrUnknownType for a
+// value it cannot encode). Every rank must call it, in the same order as the
+// other collectives; after an error the ranks are out of step, and the
+// program should return the error.
 func Broadcast[T any](ctx context.Context, c *Cluster, v T) (T, error) {
 	seq := c.seq.Add(1)
 	var zero T
@@ -113,6 +125,12 @@ func Broadcast[T any](ctx context.Context, c *Cluster, v T) (T, error) {
 
 // Gather returns every rank's v, in rank order, on rank 0; other ranks get
 // nil.
+//
+// v must be a value the job's codec encodes, of the same type T on every
+// rank, as for Broadcast: each rank but 0 sends its v as one message, whose
+// encoding must fit the transport's maximum message size
+// (mailbox.WithMaxMessageBytes, 256 MiB by default), or that rank fails with
+// mailbox.ErrMessageTooLarge. Rank 0 holds every rank's value at once.
 func Gather[T any](ctx context.Context, c *Cluster, v T) ([]T, error) {
 	seq := c.seq.Add(1)
 	if c.Rank() != 0 {
@@ -134,6 +152,9 @@ func Gather[T any](ctx context.Context, c *Cluster, v T) ([]T, error) {
 
 // Reduce folds every rank's v with op, in rank order, on rank 0; other
 // ranks get their own v back.
+//
+// It is a Gather followed by the fold on rank 0, so v may be any value
+// Gather takes, of any size up to the transport's maximum message.
 func Reduce[T any](ctx context.Context, c *Cluster, v T, op func(a, b T) T) (T, error) {
 	all, err := Gather(ctx, c, v)
 	if err != nil || c.Rank() != 0 {

@@ -15,8 +15,10 @@ type Config struct {
 	Ranks int
 	// Kinds are the actor kinds that can be spawned remotely and named.
 	Kinds []Kind
-	// Types registers the plain Go message types of the program (protobuf
-	// messages need no registration).
+	// Types registers the plain Go message types of the program. Protobuf
+	// messages and the codec's built-in Go types (codec.BuiltinNames: bool,
+	// string, []byte, the integer and float types, slices of them, maps from
+	// string to them, ...) need no registration.
 	Types []codec.Option
 	// System passes options to every rank's actor system.
 	System []actor.Option

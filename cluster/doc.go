@@ -10,4 +10,15 @@
 // from any rank with no lookup. Collectives (barrier, broadcast from rank 0,
 // gather and reduce to rank 0) cover what SPMD programs need around the
 // actors.
+//
+// Broadcast, Gather and Reduce carry any value the job's codec encodes,
+// without registration for the common ones: protobuf messages; the codec's
+// built-in Go types (bool, string, []byte, the integer and float types, a
+// slice of each, a map from string to each, and a few integer-keyed maps:
+// see codec.BuiltinNames); and the Go types registered in Config.Types. A
+// value may be of any size up to the transport's maximum message
+// (mailbox.WithMaxMessageBytes, 256 MiB by default, passed in Config.System
+// with actor.WithMailboxOptions): encoded, that is about 29 million float64s
+// (9 bytes each) or a string of nearly 256 MiB. A larger value fails with
+// mailbox.ErrMessageTooLarge on the rank that sends it.
 package cluster

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/fxamacker/cbor/v2"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -15,19 +14,18 @@ import (
 //
 // A Codec is immutable once New has returned it and safe for concurrent use
 // by any number of goroutines. The zero Codec, and a nil *Codec, handle
-// protobuf messages only.
+// protobuf messages and the built-in Go types (see BuiltinNames) only.
 type Codec struct {
 	byName map[string]*goType
 	byType map[reflect.Type]*goType
 	names  []string // registered names, sorted
-	em     cbor.UserBufferEncMode
-	dm     cbor.DecMode
 	walker walker
 	protos *protoCache
 }
 
 // New returns a Codec that encodes every proto.Message with protobuf, and the
-// Go types registered with Type options with CBOR.
+// built-in Go types (see BuiltinNames) and the Go types registered with Type
+// options with CBOR.
 //
 // New fails, with an error wrapping ErrInvalidName, if an Option is nil or
 // reports a bad registration (see Type).
@@ -46,10 +44,6 @@ func New(opts ...Option) (*Codec, error) {
 			return nil, err
 		}
 	}
-	em, dm, err := newCBORModes()
-	if err != nil {
-		return nil, fmt.Errorf("codec: CBOR options: %w", err)
-	}
 	names := make([]string, 0, len(cfg.byName))
 	for name := range cfg.byName {
 		names = append(names, name)
@@ -59,8 +53,6 @@ func New(opts ...Option) (*Codec, error) {
 		byName: cfg.byName,
 		byType: cfg.byType,
 		names:  names,
-		em:     em,
-		dm:     dm,
 		walker: walker{plans: cfg.plans, known: cfg.known},
 		protos: newProtoCache(),
 	}, nil
@@ -69,15 +61,18 @@ func New(opts ...Option) (*Codec, error) {
 // AppendEncode appends the payload of msg to dst and returns msg's type name
 // with the extended slice.
 //
-// A proto.Message (including a nil pointer of a message type, which encodes
-// as an empty message) is encoded with protobuf and named "pb:" followed by
-// its full name, such as "pb:actor.PID"; the receiving program must link the
+// A proto.Message (including a nil pointer of a message type, which encodes as
+// an empty message) is encoded with protobuf and named "pb:" followed by its
+// full name, such as "pb:actor.PID"; the receiving program must link the
 // message type in. A value whose dynamic type was registered with Type is
-// encoded with CBOR and named as registered. Any other msg, nil included, is
-// an ErrUnknownType error. A value that cannot be encoded is an ErrEncode
-// error: see ErrEncode. Every name returned is 1 to MaxNameLen bytes long.
+// encoded with CBOR and named as registered; failing that, a value of a
+// built-in type (see BuiltinNames) is encoded with CBOR and named "go:"
+// followed by its type, such as "go:int" or "go:map[string]float64". Any other
+// msg, nil included, is an ErrUnknownType error. A value that cannot be
+// encoded is an ErrEncode error: see ErrEncode. Every name returned is 1 to
+// MaxNameLen bytes long.
 //
-// For a registered type, AppendEncode checks the payload against the nesting
+// For a CBOR-encoded type, AppendEncode checks the payload against the nesting
 // and size limits of Decode, so that a value too deep or too large fails here
 // rather than on the receiving rank, and it detects cyclic values, which fail
 // with ErrEncode. A cyclic protobuf message, by contrast, is invalid and must
@@ -95,7 +90,7 @@ func (c *Codec) AppendEncode(dst []byte, msg any) (name string, out []byte, err 
 	}
 	gt := c.lookupType(reflect.TypeOf(msg))
 	if gt == nil {
-		return "", dst, fmt.Errorf("%w: %T is neither a proto.Message nor registered", ErrUnknownType, msg)
+		return "", dst, fmt.Errorf("%w: %T is neither a proto.Message nor a built-in or registered type", ErrUnknownType, msg)
 	}
 	out, err = c.appendCBOR(dst, gt, msg)
 	if err != nil {
@@ -106,17 +101,19 @@ func (c *Codec) AppendEncode(dst []byte, msg any) (name string, out []byte, err 
 
 // Decode decodes payload as a message of the type called name, as
 // AppendEncode returned them, and returns the message: for a "pb:" name, a
-// new proto.Message of that type (such as *actor.PID); for a registered name,
-// a value of the registered type T.
+// new proto.Message of that type (such as *actor.PID); for a "go:" name, a
+// value of that built-in type (such as an int for "go:int"), whether or not
+// the program registered the type under a name of its own; for a registered
+// name, a value of the registered type T.
 //
 // Decode is safe on arbitrary names and bytes. A name that is not registered,
-// or a "pb:" name of no protobuf message linked into the program, is an
-// ErrUnknownType error. Bytes that are not a valid encoding of the type are
-// an ErrDecode error: for protobuf, whatever proto.Unmarshal rejects, with
-// unknown fields kept rather than discarded; for CBOR, anything but exactly
-// one well-formed data item of the registered type, a map with a repeated
-// key, or a payload past the nesting and size limits. The message does not
-// refer to payload's memory, which the caller may reuse.
+// a "go:" name of no built-in type, or a "pb:" name of no protobuf message
+// linked into the program, is an ErrUnknownType error. Bytes that are not a
+// valid encoding of the type are an ErrDecode error: for protobuf, whatever
+// proto.Unmarshal rejects, with unknown fields kept rather than discarded; for
+// CBOR, anything but exactly one well-formed data item of the type, a map with
+// a repeated key, or a payload past the nesting and size limits. The message
+// does not refer to payload's memory, which the caller may reuse.
 func (c *Codec) Decode(name string, payload []byte) (any, error) {
 	if len(name) > MaxNameLen {
 		return nil, fmt.Errorf("%w: name %s is longer than %d bytes", ErrUnknownType, quoteName(name), MaxNameLen)
@@ -126,13 +123,18 @@ func (c *Codec) Decode(name string, payload []byte) (any, error) {
 	}
 	gt := c.lookupName(name)
 	if gt == nil {
+		if strings.HasPrefix(name, builtinPrefix) {
+			return nil, fmt.Errorf("%w: no built-in Go type is named %s", ErrUnknownType, quoteName(name))
+		}
 		return nil, fmt.Errorf("%w: no type is registered as %s", ErrUnknownType, quoteName(name))
 	}
 	return c.decodeCBOR(gt, payload)
 }
 
-// Names returns the names of the registered Go types, sorted, in a new slice.
-// Protobuf messages, which need no registration, are not listed.
+// Names returns the names of the Go types registered with Type, sorted, in a
+// new slice. The built-in Go types and protobuf messages, which need no
+// registration, are not listed: BuiltinNames lists the former, which are the
+// same in every Codec.
 func (c *Codec) Names() []string {
 	if c == nil {
 		return []string{}
@@ -140,14 +142,24 @@ func (c *Codec) Names() []string {
 	return slices.Clone(c.names)
 }
 
+// lookupType returns the type registered as t or, failing that, the built-in
+// type t: a registration takes precedence, so a program that registered a
+// built-in type keeps encoding it under its own name.
 func (c *Codec) lookupType(t reflect.Type) *goType {
-	if c == nil {
-		return nil
+	if c != nil {
+		if gt := c.byType[t]; gt != nil {
+			return gt
+		}
 	}
-	return c.byType[t]
+	return builtins.byType[t]
 }
 
+// lookupName returns the built-in or registered type called name. No
+// registered name starts with builtinPrefix.
 func (c *Codec) lookupName(name string) *goType {
+	if strings.HasPrefix(name, builtinPrefix) {
+		return builtins.byName[name]
+	}
 	if c == nil {
 		return nil
 	}

@@ -249,9 +249,8 @@ func TestCBORMapsSlicesScalars(t *testing.T) {
 	assert.Equal(t, "str", roundTrip(t, c, "str", "string"))
 	assert.Equal(t, int64(math.MinInt64), roundTrip(t, c, int64(math.MinInt64), "int64"))
 	assert.Equal(t, []byte("raw"), roundTrip(t, c, []byte("raw"), "bytes"))
-	// A []int is not an Ints.
-	_, _, err := c.AppendEncode(nil, []int{1})
-	assert.ErrorIs(t, err, codec.ErrUnknownType)
+	// A []int is not an Ints: it is the built-in []int.
+	assert.Equal(t, []int{1}, roundTrip(t, c, []int{1}, "go:[]int"))
 }
 
 func TestCBORRecursiveTypes(t *testing.T) {
@@ -342,10 +341,13 @@ func TestNames(t *testing.T) {
 	assert.Equal(t, int64(3), got.(*wrapperspb.Int64Value).Value)
 }
 
-func TestZeroAndNilCodecHandleProtoOnly(t *testing.T) {
+// The zero Codec and a nil *Codec handle protobuf messages and the built-in
+// Go types, and nothing else.
+func TestZeroAndNilCodec(t *testing.T) {
 	for _, c := range []*codec.Codec{nil, {}} {
 		got := roundTrip(t, c, wrapperspb.Int64(3), "pb:google.protobuf.Int64Value")
 		assert.Equal(t, int64(3), got.(*wrapperspb.Int64Value).Value)
+		assert.Equal(t, map[string]int{"a": 1}, roundTrip(t, c, map[string]int{"a": 1}, "go:map[string]int"))
 		_, _, err := c.AppendEncode(nil, &Ping{})
 		assert.ErrorIs(t, err, codec.ErrUnknownType)
 		_, err = c.Decode("ping", []byte{0xa0})

@@ -30,6 +30,7 @@ func TestConcurrentUse(t *testing.T) {
 					WithAny{V: map[string]any{"g": g}},
 					wrapperspb.Int64(int64(i)),
 					&actor.PID{Address: "a", Id: fmt.Sprint(g, i)},
+					i, []float64{float64(g), float64(i)}, map[string]int{"g": g}, // built-in
 				}
 				for _, msg := range msgs {
 					name, out, err := c.AppendEncode(buf[:0], msg)

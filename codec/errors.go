@@ -11,10 +11,10 @@ import (
 // that library's error too.
 var (
 	// ErrUnknownType reports a message the codec has no encoding for: a nil
-	// message, or a value that is neither a proto.Message nor of a type
-	// registered with Type. From Decode it reports a name that is neither
-	// registered nor the "pb:" name of a protobuf message linked into the
-	// program.
+	// message, or a value that is neither a proto.Message nor of a built-in
+	// type or a type registered with Type. From Decode it reports a name
+	// that is neither registered, nor the "go:" name of a built-in type, nor
+	// the "pb:" name of a protobuf message linked into the program.
 	ErrUnknownType = errors.New("codec: unknown type")
 
 	// ErrDecode reports payload bytes that are not a valid encoding of the
@@ -28,10 +28,10 @@ var (
 	ErrEncode = errors.New("codec: cannot encode message")
 
 	// ErrInvalidName reports a bad registration, returned by New: an empty
-	// name, a name longer than MaxNameLen bytes or starting with "pb:", a name
-	// or a type registered twice, a type that cannot be registered (an
-	// interface type, a protobuf message, or a type the CBOR encoding does not
-	// support), or a nil Option.
+	// name, a name longer than MaxNameLen bytes or starting with "pb:" or
+	// "go:", a name or a type registered twice, a type that cannot be
+	// registered (an interface type, a protobuf message, or a type the CBOR
+	// encoding does not support), or a nil Option.
 	ErrInvalidName = errors.New("codec: invalid registration")
 )
 

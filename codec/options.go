@@ -12,7 +12,7 @@ import (
 // returns from AppendEncode or accepts in Decode.
 const MaxNameLen = 255
 
-// protoPrefix starts the name of every protobuf message and no registered
+// protoPrefix starts the name of every protobuf message and of no registered
 // name.
 const protoPrefix = "pb:"
 
@@ -55,12 +55,17 @@ type goType struct {
 // Values in fields of interface type decode as CBOR's generic Go types
 // (uint64 or int64, float64, string, []byte, []any, map[any]any, ...).
 //
+// The built-in Go types (see BuiltinNames) need no registration, but may be
+// registered: AppendEncode then names their values as registered, so that a
+// program that registered one before it was built in sends what it sent,
+// and Decode accepts both names.
+//
 // New fails with ErrInvalidName if name is empty, longer than MaxNameLen
-// bytes or starts with "pb:" (protobuf messages need no registration); if
-// name or T is registered twice; if T is an interface type, a protobuf
-// message or a pointer to one; or if T reaches, through fields CBOR encodes,
-// a channel, function, complex, uintptr or unsafe.Pointer type, or a type
-// that is a pointer to itself.
+// bytes, or starts with "pb:" (protobuf messages need no registration) or
+// "go:" (reserved for the built-in types); if name or T is registered twice;
+// if T is an interface type, a protobuf message or a pointer to one; or if T
+// reaches, through fields CBOR encodes, a channel, function, complex, uintptr
+// or unsafe.Pointer type, or a type that is a pointer to itself.
 func Type[T any](name string) Option {
 	return func(c *config) error {
 		t := reflect.TypeFor[T]()
@@ -93,6 +98,8 @@ func checkName(name string) error {
 		return fmt.Errorf("%w: name %s is longer than %d bytes", ErrInvalidName, quoteName(name), MaxNameLen)
 	case strings.HasPrefix(name, protoPrefix):
 		return fmt.Errorf("%w: name %q starts with %q, which is reserved for protobuf messages", ErrInvalidName, name, protoPrefix)
+	case strings.HasPrefix(name, builtinPrefix):
+		return fmt.Errorf("%w: name %q starts with %q, which is reserved for the built-in Go types", ErrInvalidName, name, builtinPrefix)
 	}
 	return nil
 }

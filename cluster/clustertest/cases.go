@@ -45,7 +45,11 @@ func tallyKind() cluster.Kind {
 func Run(t *testing.T, launch rmatest.Launcher) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			timeout := 2 * time.Minute
+			if d, ok := caseTimeouts[c.name]; ok {
+				timeout = d
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
 			cfg := cluster.Config{Kinds: []cluster.Kind{echoKind(), tallyKind()}, System: c.system}
 			err := launch(ctx, c.ranks, func(ctx context.Context, w rma.World) error {
@@ -76,10 +80,20 @@ var cases = []testCase{
 	{"SpawnErrors", 2, 2, spawnErrors, nil},
 	{"NamedActors", 4, 1, namedActors, nil},
 	{"Collectives", 4, 1, collectives, nil},
+	{"CollectivesOfPlainGoValues", 3, 1, plainCollectives, nil},
+	{"CollectiveOverMaxMessage", 2, 2, collectiveOverMaxMessage, smallMaxMessageOptions()},
 	{"QuiesceAfterMessageTrees", 4, 1, messageTrees, nil},
 	{"TransportCounters", 3, 2, transportCounters, nil},
 	{"FaultsAreTypedAndJobCarriesOn", 2, 1, faultsAreTyped, faultOptions()},
 	{"QuiesceWhenIdle", 3, 1, func(ctx context.Context, c *cluster.Cluster) error { return c.Quiesce(ctx) }, nil},
+}
+
+// caseTimeouts are the cases given longer than two minutes: under the race
+// detector, encoding and decoding tens of MiB with CBOR takes seconds each
+// (about 6 s to encode a 4 M-element []float64), tens of seconds a case on
+// a loaded machine.
+var caseTimeouts = map[string]time.Duration{
+	"CollectivesOfPlainGoValues": 6 * time.Minute,
 }
 
 func spawnOnEveryRank(ctx context.Context, c *cluster.Cluster) error {
