@@ -27,7 +27,7 @@ func TestConformance(t *testing.T) {
 // case on the same number of ranks, whatever it asks for. Cases must adapt.
 func TestConformanceFixedSizes(t *testing.T) {
 	cfg := actortest.DefaultConfig()
-	cfg.Messages, cfg.Actors = 1<<14, 2000
+	cfg.Messages, cfg.Actors, cfg.LargeBytes = 1<<14, 2000, 16<<20
 	for _, n := range []int{1, 2, 3, 5} {
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
 			actortest.Run(t, func(ctx context.Context, _ int, fn rmatest.Program) error {

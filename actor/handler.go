@@ -3,6 +3,7 @@ package actor
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	pa "github.com/asynkron/protoactor-go/actor"
@@ -16,6 +17,7 @@ import (
 type Undeliverable struct {
 	Type   string
 	Reason error
+	Sender *PID // the requester, if the message was a request
 }
 
 // System is the mailbox layer's Handler.
@@ -27,7 +29,7 @@ func (s *System) decodeEnvelope(body []byte, env *envelope) (any, error) {
 	if err := parseEnvelopeWith(body, env, s.names.intern); err != nil {
 		return nil, err
 	}
-	msg, err := s.cfg.codec.Decode(env.typeName, env.payload)
+	msg, err := s.decode(env.typeName, env.payload)
 	if err != nil {
 		return nil, err
 	}
@@ -138,26 +140,48 @@ func (s *System) deadIncoming(target *pa.PID, env *envelope, reason error) {
 	if target == nil {
 		target = s.targetPID(env)
 	}
-	s.publishDead(target, &Undeliverable{Type: env.typeName, Reason: reason}, s.senderPID(env), reason)
+	sender := s.senderPID(env)
+	s.publishDead(target, &Undeliverable{Type: env.typeName, Reason: reason, Sender: sender}, sender, reason)
 }
 
 // deadOutgoing reports a message this rank could not send.
 func (s *System) deadOutgoing(target *pa.PID, msg any, reason error) {
 	_, m, sender := pa.UnwrapEnvelope(msg)
+	if _, isErr := m.(*DeliveryError); sender == nil && !isErr && isReplyAddress(target) {
+		// A reply that cannot go back: the requester waits for it, so
+		// it gets the reason instead.
+		s.as.Root.Send(target, newDeliveryError(s.rank, fmt.Errorf("the reply: %w", reason)))
+	}
 	s.publishDead(target, m, sender, reason)
 }
 
+// isReplyAddress reports whether pid is where a requester waits for a
+// reply: a protoactor future or a System.Request.
+func isReplyAddress(pid *pa.PID) bool {
+	return pid != nil && (strings.HasPrefix(pid.Id, "future$") || strings.HasPrefix(pid.Id, "request$"))
+}
+
 // publishDead logs a dead letter with its reason and publishes it on the
-// event stream, where protoactor answers a requester with
-// DeadLetterResponse so that its future fails at once.
+// event stream. A requester (the message had a sender) gets a
+// DeliveryError with the reason at once, across ranks too; the event then
+// names no sender, or protoactor would answer the requester a second time
+// (a protoactor future keeps the last answer, not the first).
 func (s *System) publishDead(target *pa.PID, msg any, sender *pa.PID, reason error) {
 	level := zap.WarnLevel
+	switch msg.(type) {
+	case *pa.DeadLetterResponse, *DeliveryError:
+		level = zap.DebugLevel
+	}
 	if errors.Is(reason, mailbox.ErrStale) {
 		level = zap.DebugLevel
 	}
 	if ce := s.log.Check(level, "dead letter"); ce != nil {
 		ce.Write(zap.Stringer("target", pidString{target}), zap.String("type", fmt.Sprintf("%T", msg)),
 			zap.Stringer("sender", pidString{sender}), zap.Error(reason))
+	}
+	if _, isErr := msg.(*DeliveryError); sender != nil && !isErr {
+		s.as.Root.Send(sender, newDeliveryError(s.rank, reason))
+		sender = nil
 	}
 	s.as.EventStream.Publish(&pa.DeadLetterEvent{PID: target, Message: msg, Sender: sender})
 }

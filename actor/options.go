@@ -16,12 +16,13 @@ import (
 type Option func(*config) error
 
 type config struct {
-	codec      *codec.Codec
-	logger     *zap.Logger
-	protoLevel zapcore.Level
-	mailbox    []mailbox.Option
-	capacity   int
-	activate   Activator
+	codec       *codec.Codec
+	logger      *zap.Logger
+	protoLevel  zapcore.Level
+	mailbox     []mailbox.Option
+	capacity    int
+	activate    Activator
+	encodeLocal bool
 }
 
 // Activator makes the props of an actor that does not exist yet, by id, so
@@ -110,4 +111,15 @@ func WithActivator(activate Activator) Option {
 		cfg.activate = activate
 		return nil
 	}
+}
+
+// WithEncodeLocal makes messages between actors of the same rank go through
+// the codec too (encoded, size-checked and decoded into the copy the actor
+// gets), as messages between ranks do. It costs an encoding per message;
+// test suites turn it on so that a one-rank test meets what N ranks would
+// (an unregistered type, a message over the maximum size, an actor that
+// keeps a pointer to what it sent). Without it, same-rank messages are
+// only checked to be of a type the codec knows.
+func WithEncodeLocal(on bool) Option {
+	return func(cfg *config) error { cfg.encodeLocal = on; return nil }
 }

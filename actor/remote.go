@@ -29,10 +29,24 @@ var _ pa.Process = (*remoteProcess)(nil)
 func (s *System) resolve(pid *pa.PID) (pa.Process, bool) {
 	p, err := s.remote(pid)
 	if err != nil {
-		return nil, false
+		return invalidProcess{s, err}, true
 	}
 	return p, true
 }
+
+// invalidProcess stands for a PID that names no rank of this world (or no
+// mailbox a rank can have): whatever is sent to it is a dead letter with
+// the reason, and a requester gets it at once (ErrInvalidPID).
+type invalidProcess struct {
+	s   *System
+	err error
+}
+
+func (p invalidProcess) SendUserMessage(pid *pa.PID, msg any) { p.s.deadOutgoing(pid, msg, p.err) }
+
+func (p invalidProcess) SendSystemMessage(pid *pa.PID, msg any) { p.s.deadOutgoing(pid, msg, p.err) }
+
+func (p invalidProcess) Stop(pid *pa.PID) {}
 
 type remoteKey struct {
 	rank int
@@ -149,11 +163,21 @@ func (s *System) sendRemote(o *mailbox.Outlet, inc uint32, target string, kind b
 		e.header = header.ToMap()
 	}
 	var err error
-	e.typeName, b.payload, err = s.cfg.codec.AppendEncode(b.payload[:0], message)
+	e.typeName, b.payload, err = s.encode(b.payload[:0], message)
 	if err != nil {
 		return err
 	}
 	e.payload = b.payload
 	b.body = appendEnvelope(b.body[:0], &e)
-	return o.Send(inc, b.body)
+	if cap(b.body) <= maxPooledBuffer && cap(b.payload) <= maxPooledBuffer {
+		return o.Send(inc, b.body)
+	}
+	// A large message: the outlet keeps its envelope rather than a copy,
+	// and the buffers leave the pool, which would keep them alive.
+	body := b.body
+	*b = buffers{}
+	return o.Give(inc, body)
 }
+
+// maxPooledBuffer is the largest send buffer kept for reuse.
+const maxPooledBuffer = 64 << 10

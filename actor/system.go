@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
@@ -175,6 +174,9 @@ func (s *System) Send(ctx context.Context, pid *PID, msg any) error {
 		return err
 	}
 	if k == s.rank {
+		if err := s.checkLocal(msg); err != nil {
+			return fmt.Errorf("actor: send to %s: %w", pid.Id, err)
+		}
 		s.as.Root.Send(pid, msg)
 		if m, ok := s.mb.Lookup(pid.Id); ok {
 			if err := waitFor(ctx, func() bool { return m.UserMessageCount() <= s.cfg.capacity }); err != nil {
@@ -191,64 +193,6 @@ func (s *System) Send(ctx context.Context, pid *PID, msg any) error {
 		return err
 	}
 	return p.user.WaitRoom(ctx, s.cfg.capacity)
-}
-
-// Request sends msg to pid with a reply address and waits for the response,
-// until ctx ends. A missing target fails at once with ErrDeadLetter.
-func (s *System) Request(ctx context.Context, pid *PID, msg any) (any, error) {
-	timeout := time.Hour
-	if d, ok := ctx.Deadline(); ok {
-		timeout = max(time.Until(d), time.Millisecond)
-	}
-	f := s.as.Root.RequestFuture(pid, msg, timeout)
-	type result struct {
-		v   any
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		v, err := f.Result()
-		done <- result{v, err}
-	}()
-	select {
-	case r := <-done:
-		if _, dead := r.v.(*DeadLetterResponse); dead && r.err == nil {
-			return nil, fmt.Errorf("actor: request to %s/%s: %w", pid.Address, pid.Id, ErrDeadLetter)
-		}
-		return r.v, r.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("actor: request to %s/%s: %w", pid.Address, pid.Id, ctx.Err())
-	}
-}
-
-// Wait blocks until every actor in pids has terminated (on any rank), or
-// ctx ends.
-func (s *System) Wait(ctx context.Context, pids ...*PID) error {
-	for _, pid := range pids {
-		done := make(chan struct{})
-		props := pa.PropsFromFunc(func(c pa.Context) {
-			switch m := c.Message().(type) {
-			case *pa.Started:
-				c.Watch(pid)
-			case *pa.Terminated:
-				if m.Who.Equal(pid) {
-					close(done)
-					c.Stop(c.Self())
-				}
-			}
-		})
-		w, err := s.as.Root.SpawnNamed(props, "wait$"+s.as.ProcessRegistry.NextId())
-		if err != nil {
-			return err
-		}
-		select {
-		case <-done:
-		case <-ctx.Done():
-			s.as.Root.Stop(w)
-			return fmt.Errorf("actor: waiting for %s/%s: %w", pid.Address, pid.Id, ctx.Err())
-		}
-	}
-	return nil
 }
 
 // Close shuts this rank's system down. It is collective: call it on every

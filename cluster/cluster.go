@@ -13,8 +13,9 @@ import (
 	"github.com/rmactor/rmactor/rma"
 )
 
-// ErrUnknownKind reports a kind no rank registered.
-var ErrUnknownKind = errors.New("cluster: unknown actor kind")
+// ErrUnknownKind reports a kind no rank registered. A spawn request that
+// names one fails with it on the requesting rank too.
+var ErrUnknownKind = actor.ErrUnknownKind
 
 // Cluster is one rank's view of the job.
 type Cluster struct {

@@ -326,6 +326,8 @@ func (h *recHandler) DeadMessage(target *actor.PID, _ any) {
 	h.add(handlerCall{kind: "dead message", target: target.String()})
 }
 
+func (h *recHandler) Local(_ *actor.PID, msg any) (any, bool) { return msg, true }
+
 func (h *recHandler) Inbox(body []byte) bool {
 	h.add(handlerCall{kind: "inbox", body: body})
 	return false

@@ -153,9 +153,19 @@ func (m *Mailbox) Start() {}
 // ones and those already taken from the ring).
 func (m *Mailbox) UserMessageCount() int { return int(m.userCount.Load()) }
 
-// PostUserMessage queues a message from this rank.
+// PostUserMessage queues a message from this rank, once the Handler has
+// checked it (Handler.Local): same-rank messages meet the rules of
+// messages from other ranks.
 func (m *Mailbox) PostUserMessage(msg any) {
 	m.countSent()
+	if m.registered.Load() && m.rank != nil {
+		v, ok := m.rank.h.Local(m.self, msg)
+		if !ok {
+			m.countDone()
+			return
+		}
+		msg = v
+	}
 	m.post(&m.user, &m.userCount, msg)
 }
 
@@ -175,7 +185,9 @@ func (m *Mailbox) post(q *queue, count *atomic.Int32, msg any) {
 	}
 	q.push(msg)
 	n := count.Add(1)
-	if m.rank != nil && q == &m.user {
+	// The rank is known once the mailbox is registered: before that,
+	// bind may be writing it.
+	if q == &m.user && m.registered.Load() && m.rank != nil {
 		m.rank.stats.queueHigh.raise(int64(n))
 	}
 	m.schedule()

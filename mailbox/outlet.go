@@ -142,7 +142,13 @@ func (r *Rank) CheckSize(n int) error {
 
 // Send queues one envelope body for incarnation inc of the outlet's ring;
 // see Rank.Send. The outlet keeps a copy of body.
-func (o *Outlet) Send(inc uint32, body []byte) error {
+func (o *Outlet) Send(inc uint32, body []byte) error { return o.send(inc, body, false) }
+
+// Give is Send for a body the caller hands over and never touches again: a
+// large envelope is kept as it is instead of copied.
+func (o *Outlet) Give(inc uint32, body []byte) error { return o.send(inc, body, true) }
+
+func (o *Outlet) send(inc uint32, body []byte, owned bool) error {
 	r := o.r
 	if r.closed.Load() {
 		return fmt.Errorf("mailbox: send: %w", ErrClosed)
@@ -158,7 +164,10 @@ func (o *Outlet) Send(inc uint32, body []byte) error {
 	o.backlog.Add(1)
 	if len(body)+FrameOverhead > r.cfg.SlotBytes {
 		o.seal()
-		o.queued = append(o.queued, pending{large: &largeSend{inc: inc, body: append([]byte(nil), body...)}})
+		if !owned {
+			body = append([]byte(nil), body...)
+		}
+		o.queued = append(o.queued, pending{large: &largeSend{inc: inc, body: body}})
 		if !o.flushLocked(r) {
 			r.markDirty(o)
 		}

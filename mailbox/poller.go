@@ -66,6 +66,7 @@ func (r *Rank) poll() {
 			if errors.Is(err, rma.ErrClosed) {
 				// The world went away under the rank (another rank
 				// failed and the job is ending): nothing to poll.
+				r.pollerGone.Store(true)
 				return
 			}
 			r.cfg.Logger.Error("mailbox: doorbell", zapErr(err))
@@ -95,6 +96,7 @@ func (r *Rank) poll() {
 			}
 			continue
 		}
+		r.emptyPolls.Add(1)
 		if !idle.PauseUntil(r.stop) {
 			return
 		}

@@ -26,6 +26,11 @@ type Handler interface {
 	DeadLetter(target string, body []byte, reason error)
 	// DeadMessage reports a message left for an actor that has stopped.
 	DeadMessage(target *actor.PID, msg any)
+	// Local checks a user message posted by this rank to target's mailbox
+	// by the rules a message from another rank meets, and returns what the
+	// actor gets; if the message fails, Local reports the dead letter and
+	// returns ok false.
+	Local(target *actor.PID, msg any) (deliver any, ok bool)
 	// Inbox delivers one envelope body taken from the rank's inbox. It
 	// returns true when the message went to a Mailbox of this rank (with
 	// Rank.Deliver), which counts it done once handled; otherwise the
@@ -57,14 +62,19 @@ type Rank struct {
 
 	out outlets
 
-	stats   counters
-	follow  chan struct{} // promotes a waiting follower to poller
-	work    chan *Mailbox // hands a mailbox to a waiting worker
-	stop    chan struct{}
-	wg      sync.WaitGroup
-	closed  atomic.Bool  // no more sends
-	closing atomic.Bool  // no more ring takes: the windows are about to go
-	active  atomic.Int64 // mailboxes running now
+	stats    counters
+	follow   chan struct{} // promotes a waiting follower to poller
+	work     chan *Mailbox // hands a mailbox to a waiting worker
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	closed   atomic.Bool  // no more sends
+	shutting atomic.Bool  // Close has begun
+	closing  atomic.Bool  // no more ring takes: the windows are about to go
+	active   atomic.Int64 // mailboxes running now
+	// emptyPolls counts the poller's looks at an empty doorbell
+	// (SettleInbox).
+	emptyPolls atomic.Uint64
+	pollerGone atomic.Bool // the world closed under the poller
 
 	// Termination detection: messages this rank handed to a mailbox or
 	// an outlet, and messages that ended here (handled by an actor,
@@ -193,7 +203,7 @@ func NewRank(ctx context.Context, w rma.World, h Handler, opts ...Option) (*Rank
 
 func (r *Rank) open(ctx context.Context) error {
 	var err error
-	if r.ctl, err = r.world.Allocate(ctx, (r.layout.maxRings+1)*controlSlot); err != nil {
+	if r.ctl, err = r.world.Allocate(ctx, r.layout.controlBytes()); err != nil {
 		return fmt.Errorf("mailbox: control window: %w", err)
 	}
 	if r.arena, err = rma.NewArena(ctx, r.world, r.cfg.ArenaBytes); err != nil {
@@ -340,16 +350,28 @@ func (r *Rank) AddClaims(owner int, id string, n int64) error {
 }
 
 // Close ends this rank's mailboxes. It is collective: every rank calls it
-// once its actors are done. Batches still queued for other ranks are flushed
-// first (Close waits for room in their rings until ctx ends).
+// once its actors are done. It first delivers what this rank owes: it waits
+// until no mailbox is running and every batch queued for another rank is in
+// its ring (replies to requests already taken included), waiting for room
+// until ctx ends; then it marks the rank closed, which other ranks see
+// (PeerGone), and meets them in a barrier. Sends are refused only after
+// that barrier.
 func (r *Rank) Close(ctx context.Context) error {
-	if r.closed.Swap(true) {
+	if r.closed.Load() || r.shutting.Swap(true) {
 		return fmt.Errorf("mailbox: close: %w", ErrClosed)
 	}
-	errs := []error{r.out.drain(ctx, r)}
+	var errs []error
+	if err := r.settle(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := r.ctl.Store(r.rank, r.presenceOffset(), stateClosed); err != nil {
+		errs = append(errs, fmt.Errorf("mailbox: close: marking the rank closed: %w", err))
+	}
 	if err := r.world.Barrier(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	r.closed.Store(true)
+	errs = append(errs, r.out.drain(ctx, r))
 	close(r.stop)
 	r.wg.Wait()
 	// A stopped actor may still be turning its backlog into dead letters;
@@ -364,12 +386,39 @@ func (r *Rank) Close(ctx context.Context) error {
 			return errors.Join(errs...)
 		}
 	}
+	r.inAsm.reset()
 	errs = append(errs, r.untaken())
 	if err := r.world.Barrier(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	errs = append(errs, r.arena.Close(ctx), r.ctl.Free(ctx), r.stage.win.Free(ctx))
 	return errors.Join(errs...)
+}
+
+// settle waits until no mailbox of this rank is running and its outlets
+// are empty, twice in a row with the poller having looked at an empty
+// doorbell in between, so that messages handled just before are answered.
+func (r *Rank) settle(ctx context.Context) error {
+	var idle Idler
+	polls := r.emptyPolls.Load()
+	quiet := 0
+	for {
+		if err := r.out.drain(ctx, r); err != nil {
+			return err
+		}
+		switch {
+		case r.active.Load() != 0:
+			quiet, polls = 0, r.emptyPolls.Load()
+		case r.emptyPolls.Load() > polls || r.pollerGone.Load():
+			if quiet++; quiet == 2 {
+				return nil
+			}
+			polls = r.emptyPolls.Load()
+		}
+		if err := idle.Pause(ctx); err != nil {
+			return fmt.Errorf("mailbox: close: %d mailbox(es) still running: %w", r.active.Load(), err)
+		}
+	}
 }
 
 // untaken reports messages left in this rank's inbox and rings at Close: they

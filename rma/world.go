@@ -23,6 +23,16 @@ type World interface {
 	Close() error
 }
 
+// Departures is implemented by worlds that can tell that a rank has left:
+// its program returned and it closed (or is closing) its world, so nothing
+// it hosted will answer again. The in-process and MPI worlds implement it;
+// the actor runtime uses it to fail a request to a rank that left instead
+// of waiting for ever.
+type Departures interface {
+	// Departed reports whether rank k has left the world.
+	Departed(k int) bool
+}
+
 // SeparateMemory is implemented by windows whose owner view (Local) is not
 // kept coherent with other ranks' updates (MPI's separate memory model). A
 // channel owner then reads its ring through window operations on its own

@@ -216,7 +216,7 @@ func unknownMessageType(e *rankEnv) error {
 			}
 		}
 		for _, p := range targets {
-			if err := e.requestFast("request of an unregistered type", p, &unregistered{}, actor.ErrDeadLetter, fastFail); err != nil {
+			if err := e.requestFast("request of an unregistered type", p, &unregistered{}, codec.ErrUnknownType, fastFail); err != nil {
 				return err
 			}
 		}
@@ -227,14 +227,15 @@ func unknownMessageType(e *rankEnv) error {
 			}
 		}
 		for _, p := range targets {
-			if err := e.requestFast("request of a type the receiver lacks", p, &senderOnly{N: 9}, actor.ErrDeadLetter, fastFail); err != nil {
+			if err := e.requestFast("request of a type the receiver lacks", p, &senderOnly{N: 9}, codec.ErrUnknownType, fastFail); err != nil {
 				return err
 			}
 		}
 	}
 	if e.rank == r1 {
-		// Two sends and two requests of senderOnly.
-		evs, err := undeliverable.wait(e.ctx, "senderOnly on the receiver", 2*len(targets))
+		// Per target, a send and two requests (System.Request and a
+		// future) of senderOnly.
+		evs, err := undeliverable.wait(e.ctx, "senderOnly on the receiver", 3*len(targets))
 		if err != nil {
 			return err
 		}
@@ -244,12 +245,12 @@ func unknownMessageType(e *rankEnv) error {
 			if !errors.Is(u.Reason, codec.ErrUnknownType) {
 				return failf("dead letter of %s: reason %v, want codec.ErrUnknownType", u.Type, u.Reason)
 			}
-			if ev.Sender != nil {
+			if u.Sender != nil {
 				requests++
 			}
 		}
-		if requests != len(targets) {
-			return failf("%d dead letters of senderOnly name a sender, want %d (the requests)", requests, len(targets))
+		if requests != 2*len(targets) {
+			return failf("%d dead letters of senderOnly name a sender, want %d (the requests)", requests, 2*len(targets))
 		}
 		for _, p := range targets {
 			n, err := e.count(p)

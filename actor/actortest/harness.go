@@ -68,6 +68,10 @@ func newCodec(extra ...codec.Option) (*codec.Codec, error) {
 	return codec.New(append(opts, extra...)...)
 }
 
+// errClosedByCase is what a case's body returns when it has closed its
+// rank's system itself.
+var errClosedByCase = errors.New("the case closed its system")
+
 func failf(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
 // expectErr checks that err wraps want.
@@ -109,7 +113,9 @@ func program(opts func(rank int) ([]actor.Option, error), body func(e *rankEnv) 
 		if err != nil {
 			return err
 		}
-		all := []actor.Option{actor.WithLogger(logger), actor.WithCodec(c)}
+		// Same-rank messages are encoded too: a case meets on one rank
+		// what it would across ranks.
+		all := []actor.Option{actor.WithLogger(logger), actor.WithCodec(c), actor.WithEncodeLocal(true)}
 		if opts != nil {
 			more, err := opts(w.Rank())
 			if err != nil {
@@ -122,6 +128,9 @@ func program(opts func(rank int) ([]actor.Option, error), body func(e *rankEnv) 
 			return err
 		}
 		if err := body(e); err != nil {
+			if errors.Is(err, errClosedByCase) {
+				return nil
+			}
 			return err
 		}
 		if err := w.Barrier(ctx); err != nil {
@@ -322,13 +331,26 @@ func (e *rankEnv) requestFast(what string, pid *actor.PID, msg any, want error, 
 	v, err := e.sys.Request(ctx, pid, msg)
 	took := time.Since(start)
 	if err == nil {
-		return failf("%s: request to %s answered %v, want an error wrapping %v", what, pidString(pid), v, want)
+		return failf("%s: request to %s answered a %T, want an error wrapping %v", what, pidString(pid), v, want)
 	}
 	if err := expectErr(what, err, want); err != nil {
 		return err
 	}
 	if took > limit {
 		return failf("%s: request to %s failed after %v, want under %v: %v", what, pidString(pid), took, limit, err)
+	}
+	// The same through a protoactor future and actor.Result.
+	start = time.Now()
+	v, err = actor.Result(e.sys.Root().RequestFuture(pid, msg, 10*time.Second))
+	took = time.Since(start)
+	if err == nil {
+		return failf("%s: RequestFuture to %s answered a %T, want an error wrapping %v", what, pidString(pid), v, want)
+	}
+	if err := expectErr(what+" (RequestFuture)", err, want); err != nil {
+		return err
+	}
+	if took > limit {
+		return failf("%s: RequestFuture to %s failed after %v, want under %v: %v", what, pidString(pid), took, limit, err)
 	}
 	return nil
 }

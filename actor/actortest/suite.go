@@ -84,6 +84,7 @@ func cases() []testCase {
 	cs = append(cs, supervisionCases()...)
 	cs = append(cs, closeCases()...)
 	cs = append(cs, largeCases()...)
+	cs = append(cs, failureCases()...)
 	return cs
 }
 

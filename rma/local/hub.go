@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rmactor/rmactor/rma"
 )
@@ -16,6 +17,9 @@ type hub struct {
 	abort <-chan struct{} // closed when a rank has failed
 	mu    sync.Mutex
 	round map[uint64]*round
+	// departed[k] is set when rank k closes its world (its program
+	// returned): see rma.Departures.
+	departed []atomic.Bool
 }
 
 type round struct {
@@ -25,7 +29,7 @@ type round struct {
 }
 
 func newHub(size int, abort <-chan struct{}) *hub {
-	return &hub{size: size, abort: abort, round: map[uint64]*round{}}
+	return &hub{size: size, abort: abort, round: map[uint64]*round{}, departed: make([]atomic.Bool, size)}
 }
 
 // allGather contributes v as rank's value to collective round k and returns

@@ -62,5 +62,11 @@ func (w *world) Close() error {
 	if !w.closed.CompareAndSwap(false, true) {
 		return rma.ErrClosed
 	}
+	w.hub.departed[w.rank].Store(true)
 	return nil
+}
+
+// Departed reports whether rank k has closed its world (rma.Departures).
+func (w *world) Departed(k int) bool {
+	return k >= 0 && k < w.hub.size && w.hub.departed[k].Load()
 }

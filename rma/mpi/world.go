@@ -30,6 +30,7 @@ type World struct {
 	closed     atomic.Bool
 	closeOnce  sync.Once
 	closeErr   error
+	presence   rma.Window // one word per rank: 1 once it has left (Departed)
 }
 
 var _ rma.World = (*World)(nil)
@@ -91,7 +92,22 @@ func Init() (*World, error) {
 	w.shared = oneNode != 0 && os.Getenv("RMACTOR_MPI_SHM") != "off"
 	w.nodeRanks = max(int(local), 1)
 	shareCores(w.nodeRanks)
+	var err error
+	if w.presence, err = w.Allocate(context.Background(), 8); err != nil {
+		return nil, fmt.Errorf("mpi: presence window: %w", err)
+	}
 	return w, nil
+}
+
+// Departed reports whether rank k has closed its world (rma.Departures):
+// Close marks this rank's word before MPI_Finalize, which waits for the
+// other ranks, so a rank waiting on one that left can tell.
+func (w *World) Departed(k int) bool {
+	if k < 0 || k >= w.size || w.closed.Load() {
+		return false
+	}
+	v, err := w.presence.Load(k, 0)
+	return err == nil && v != 0
 }
 
 func (w *World) onThread(f func()) {
@@ -206,6 +222,12 @@ func (w *World) Allocate(ctx context.Context, size int) (rma.Window, error) {
 
 // Close finalises MPI. Later calls return rma.ErrClosed.
 func (w *World) Close() error {
+	if w.closed.Load() {
+		return fmt.Errorf("mpi: close: %w", rma.ErrClosed)
+	}
+	// The presence window is left to MPI_Finalize: freeing it is
+	// collective, and the point is not to wait for ranks still working.
+	_ = w.presence.Store(w.rank, 0, 1)
 	if w.closed.Swap(true) {
 		return fmt.Errorf("mpi: close: %w", rma.ErrClosed)
 	}
