@@ -221,15 +221,13 @@ func (r *Rank) open(ctx context.Context) error {
 	return nil
 }
 
-// abandon frees what open made after a failure. Collective frees are
-// skipped: the other ranks fail the same way or abort.
-func (r *Rank) abandon(ctx context.Context) {
-	if r.arena != nil {
-		_ = r.arena.Close(ctx)
-	}
-	if r.ctl != nil {
-		_ = r.ctl.Free(ctx)
-	}
+// abandon drops what open made after a failure. Collective frees are
+// skipped: the other ranks fail the same way or abort, and one may have
+// failed at another step (a Free here would meet its next collective call:
+// a panic in process, a hang in MPI_Win_free under MPI). The windows' memory
+// goes with the Rank in process, at MPI_Finalize under MPI.
+func (r *Rank) abandon(context.Context) {
+	r.arena, r.ctl = nil, nil
 }
 
 // Self is this rank's number.
