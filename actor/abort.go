@@ -14,25 +14,32 @@ import (
 //   - ends the mailbox layer with mailbox.Rank.Abort: no more sends, the
 //     poller, flusher and workers stopped, queued batches dropped, no
 //     window freed collectively;
-//   - answers every request still waiting for a reply on this rank with a
-//     dead letter (Request and futures fail with ErrDeadLetter), which also
-//     stops the future's timer: until its timeout (an hour for a Request
-//     whose ctx has no deadline) the timer would keep the whole system,
-//     windows included, alive;
+//   - then, once nothing of the rank runs any more, answers every request
+//     still waiting for a reply on this rank with a dead letter (Request
+//     and futures fail with ErrDeadLetter). That stops the future's timer:
+//     until its timeout (an hour for a Request whose ctx has no deadline)
+//     the timer would keep the whole system, windows included, alive; it
+//     also ends the goroutine System.Request leaves waiting when its ctx
+//     is cancelled;
 //   - shuts the protoactor actor system down.
 //
 // ctx bounds only the wait for goroutines still running an actor's
-// handler; an already cancelled ctx is fine (see mailbox.Rank.Abort). Abort
-// may follow Close, or a Close that failed, and may be called more than
-// once, but not concurrently with Close or another Abort. Close after Abort
-// fails with mailbox.ErrClosed.
+// handler; an already cancelled ctx is fine (see mailbox.Rank.Abort). If
+// that wait ends with a handler still running, pending requests are left
+// to their timeouts: a protoactor future takes one completion and does not
+// synchronise a second one, which the handler might be about to make.
+//
+// Abort may follow Close, or a Close that failed, and may be called more
+// than once. It must not run while other goroutines still use the system
+// (cluster.RunOn calls it once the program has returned). Close after
+// Abort fails with mailbox.ErrClosed.
 func (s *System) Abort(ctx context.Context) error {
-	// Requests first: an actor blocked on a future's Result returns, and
-	// its mailbox can finish.
-	s.answerFutures()
 	err := s.mb.Abort(ctx)
-	// Futures that actors made meanwhile, whose replies will never come.
-	s.answerFutures()
+	if err == nil {
+		// No poller and no mailbox run: no reply can reach a future
+		// while it is answered here.
+		s.answerFutures()
+	}
 	if !s.as.IsStopped() {
 		s.as.Shutdown()
 	}
