@@ -44,12 +44,20 @@ func Run(ctx context.Context, cfg Config, fn func(ctx context.Context, c *Cluste
 }
 
 // RunOn is Run on a world that already exists (this rank's part of it): it
-// starts the actor systems (collectively), runs fn, and shuts them down.
+// starts the actor systems (collectively), runs fn, and shuts them down:
+// collectively once every rank's fn succeeded, otherwise on this rank alone
+// (teardown.go), also when fn panics.
 func RunOn(ctx context.Context, w rma.World, cfg Config, fn func(ctx context.Context, c *Cluster) error) error {
 	c, err := start(ctx, w, cfg)
 	if err != nil {
 		return err
 	}
+	ok := false
+	defer func() {
+		if !ok { // an error, or a panic on its way to the launcher's recover
+			c.abort(ctx)
+		}
+	}()
 	if err := fn(ctx, c); err != nil {
 		return err
 	}
@@ -58,7 +66,11 @@ func RunOn(ctx context.Context, w rma.World, cfg Config, fn func(ctx context.Con
 	if err := c.Quiesce(ctx); err != nil {
 		return err
 	}
-	return errors.Join(c.sys.Close(ctx), c.waves.Free(ctx))
+	if err := errors.Join(c.sys.Close(ctx), c.waves.Free(ctx)); err != nil {
+		return err
+	}
+	ok = true
+	return nil
 }
 
 func start(ctx context.Context, w rma.World, cfg Config) (*Cluster, error) {
@@ -74,15 +86,20 @@ func start(ctx context.Context, w rma.World, cfg Config) (*Cluster, error) {
 	if c.waves, err = w.Allocate(ctx, waveBytes); err != nil {
 		return nil, fmt.Errorf("cluster: start: %w", err)
 	}
+	// On failure the rank is torn down on its own (teardown.go): a
+	// collective Free here would meet the other ranks' next collective
+	// (they may have got further, or not as far), and they may be gone.
 	opts := append([]actor.Option{actor.WithCodec(cod), actor.WithActivator(c.activator)}, cfg.System...)
 	if c.sys, err = actor.NewSystem(ctx, w, opts...); err != nil {
-		return nil, errors.Join(err, c.waves.Free(ctx))
+		return nil, err
 	}
 	if err := c.startServices(); err != nil {
-		return nil, errors.Join(err, c.sys.Close(ctx), c.waves.Free(ctx))
+		c.abort(ctx)
+		return nil, err
 	}
 	// Every rank's services exist before anyone uses them.
 	if err := w.Barrier(ctx); err != nil {
+		c.abort(ctx)
 		return nil, fmt.Errorf("cluster: start: %w", err)
 	}
 	return c, nil

@@ -218,7 +218,7 @@ func (m *Mailbox) hasWork() bool {
 		return m.userCount.Load() > 0
 	}
 	return !m.suspended.Load() && !m.claimsDone.Load() &&
-		(m.userCount.Load() > 0 || m.ready.Load() || m.holding.Load())
+		(m.userCount.Load() > 0 || m.ringReady() || m.holding.Load())
 }
 
 // process runs the mailbox until it has nothing to do. The status word makes

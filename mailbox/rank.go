@@ -66,6 +66,7 @@ type Rank struct {
 	follow   chan struct{} // promotes a waiting follower to poller
 	work     chan *Mailbox // hands a mailbox to a waiting worker
 	stop     chan struct{}
+	stopOnce sync.Once // closes stop: Close or Abort
 	wg       sync.WaitGroup
 	closed   atomic.Bool  // no more sends
 	shutting atomic.Bool  // Close has begun
@@ -237,18 +238,13 @@ func (r *Rank) open(ctx context.Context) error {
 	return nil
 }
 
-// abandon frees what open made after a failure. Collective frees are
-// skipped: the other ranks fail the same way or abort.
-func (r *Rank) abandon(ctx context.Context) {
-	if r.stage != nil {
-		_ = r.stage.win.Free(ctx)
-	}
-	if r.arena != nil {
-		_ = r.arena.Close(ctx)
-	}
-	if r.ctl != nil {
-		_ = r.ctl.Free(ctx)
-	}
+// abandon drops what open made after a failure. Collective frees are
+// skipped: the other ranks fail the same way or abort, and one may have
+// failed at another step (a Free here would meet its next collective call:
+// a panic in process, a hang in MPI_Win_free under MPI). The windows' memory
+// goes with the Rank in process, at MPI_Finalize under MPI.
+func (r *Rank) abandon(context.Context) {
+	r.arena, r.ctl, r.stage = nil, nil, nil
 }
 
 // Self is this rank's number.
@@ -372,7 +368,7 @@ func (r *Rank) Close(ctx context.Context) error {
 	}
 	r.closed.Store(true)
 	errs = append(errs, r.out.drain(ctx, r))
-	close(r.stop)
+	r.stopOnce.Do(func() { close(r.stop) })
 	r.wg.Wait()
 	// A stopped actor may still be turning its backlog into dead letters;
 	// let running mailboxes finish, and keep later runs off the rings.

@@ -267,8 +267,8 @@ func unknownMessageType(e *rankEnv) error {
 	}
 	if e.rank == r1 {
 		evs := undeliverable.snapshot()
-		if n := len(evs); n != 2*len(targets) {
-			return failf("%d dead letters of senderOnly on the receiver, want %d", n, 2*len(targets))
+		if n := len(evs); n != 3*len(targets) {
+			return failf("%d dead letters of senderOnly on the receiver, want %d", n, 3*len(targets))
 		}
 		// Each dead letter names the actor the message was for.
 		for _, p := range targets {
@@ -278,12 +278,12 @@ func unknownMessageType(e *rankEnv) error {
 					n++
 				}
 			}
-			if n != 2 {
+			if n != 3 {
 				var got []string
 				for _, ev := range evs {
 					got = append(got, pidString(ev.PID))
 				}
-				return failf("%d dead letters of senderOnly on the receiver name %s, want 2 (one send, one request); they name %v",
+				return failf("%d dead letters of senderOnly on the receiver name %s, want 3 (one send, two requests); they name %v",
 					n, pidString(p), got)
 			}
 		}

@@ -76,6 +76,14 @@ func Run(ctx context.Context, w rma.World, cfg Config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Every way out but a successful Close (an error, a panic) tears this
+	// rank down alone; after Close, Abort does nothing. ctx may be what
+	// failed: the wait for running handlers gets its own bound.
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = sys.Abort(ctx)
+	}()
 	if w.Rank() == 1 {
 		if err := host(sys, cfg); err != nil {
 			return err

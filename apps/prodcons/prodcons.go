@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/codec"
@@ -79,6 +80,14 @@ func Run(ctx context.Context, w rma.World, cfg Config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Every way out but a successful Close (an error, a panic) tears this
+	// rank down alone; after Close, Abort does nothing. ctx may be what
+	// failed: the wait for running handlers gets its own bound.
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = sys.Abort(ctx)
+	}()
 	hellos := make(chan *Hello, w.Size())
 	reports := make(chan *Report, w.Size())
 	if w.Rank() == 0 {

@@ -67,3 +67,14 @@ func (h *hub) allGather(ctx context.Context, k uint64, rank int, v any) ([]any, 
 		return nil, fmt.Errorf("rma/local: collective call %d on rank %d: %w", k, rank, ctx.Err())
 	}
 }
+
+// release drops the rounds no rank will complete any more, once every rank
+// of the Run has returned. A round that some ranks reached and others
+// never did (a rank failed first) holds the segments those ranks brought
+// to an Allocate; a world that outlives its Run (kept by a program, or by a
+// goroutine it left behind) must not keep them alive through the hub.
+func (h *hub) release() {
+	h.mu.Lock()
+	clear(h.round)
+	h.mu.Unlock()
+}

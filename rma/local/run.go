@@ -70,6 +70,7 @@ func Run(ctx context.Context, n int, fn rma.Program, opts ...Option) error {
 		}()
 	}
 	wg.Wait()
+	h.release()
 	return first
 }
 

@@ -45,6 +45,9 @@ func (w *world) Allocate(ctx context.Context, size int) (rma.Window, error) {
 		return nil, fmt.Errorf("%w: %d bytes on rank %d, limit %d (local.WithMaxWindowBytes)",
 			rma.ErrWindowTooLarge, size, w.rank, w.maxBytes)
 	}
+	if w.closed.Load() { // before allocating a segment for nothing
+		return nil, rma.ErrClosed
+	}
 	seg := newSegment(size)
 	all, err := w.collective(ctx, seg)
 	if err != nil {
@@ -52,7 +55,15 @@ func (w *world) Allocate(ctx context.Context, size int) (rma.Window, error) {
 	}
 	segs := make([]*segment, len(all))
 	for i, s := range all {
-		segs[i] = s.(*segment)
+		seg, ok := s.(*segment)
+		if !ok {
+			// Rank i's collective call of this round was another one (a
+			// Barrier, a Free): the ranks are out of step, which a rank
+			// that fails between collective calls can cause.
+			return nil, fmt.Errorf("%w: rank %d's Allocate met another collective call of rank %d",
+				rma.ErrMismatch, w.rank, i)
+		}
+		segs[i] = seg
 	}
 	return newWindow(w, segs), nil
 }

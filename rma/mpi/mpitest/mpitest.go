@@ -12,6 +12,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/rmactor/rmactor/internal/leakcheck"
 	"github.com/rmactor/rmactor/rma"
 	"github.com/rmactor/rmactor/rma/mpi"
 	"github.com/rmactor/rmactor/rma/rmatest"
@@ -19,7 +20,8 @@ import (
 
 // Main is the binary's TestMain: it initialises MPI, hands the world to
 // use, runs the tests, aborts the job if they failed on this rank, and
-// finalises MPI. It does not return.
+// finalises MPI; then it fails the rank if a goroutine is still running a
+// few seconds later (goleak). It does not return.
 func Main(m *testing.M, use func(*mpi.World)) {
 	w, err := mpi.Init()
 	if err != nil {
@@ -34,6 +36,14 @@ func Main(m *testing.M, use func(*mpi.World)) {
 	}
 	if err := w.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "mpi finalize:", err)
+		os.Exit(1)
+	}
+	// Checked once MPI is finalised, when the goroutine that ran MPI on
+	// its locked thread has ended too: every goroutine left is a leak. (A
+	// leak found here can no longer abort the job; this rank's exit code
+	// fails it.) MPI's own threads are not goroutines.
+	if err := leakcheck.Lasting(leakcheck.Linger); err != nil {
+		fmt.Fprintf(os.Stderr, "rank %d: goleak: Errors on successful test run: %v\n", w.Rank(), err)
 		os.Exit(1)
 	}
 	os.Exit(code)
