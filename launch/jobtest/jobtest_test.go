@@ -77,6 +77,57 @@ func TestFailingRankEndsInProcessJob(t *testing.T) {
 	}
 }
 
+// TestFailingSenderOfLargeMessages: every rank streams 3 MiB messages (the
+// rendezvous path, pipelined through the staging window) and rank 1 fails
+// while its messages are being read: the job ends within seconds naming
+// the rank, and no receiver ever sees a torn message (failjob exits 4 with
+// "GARBAGE" if one does).
+func TestFailingSenderOfLargeMessages(t *testing.T) {
+	bin := build(t, "")
+	for _, mode := range []string{"error", "panic"} {
+		t.Run(mode, func(t *testing.T) {
+			out, err, elapsed := runJob(t, bin, "-ranks", "3", "-mode", mode, "-rank", "1", "-payload", "3145728", "-after", "20")
+			var exit *exec.ExitError
+			require.True(t, errors.As(err, &exit), "%v: %s", err, out)
+			require.NotContains(t, out, "GARBAGE")
+			require.Equal(t, 1, exit.ExitCode(), out)
+			require.Contains(t, out, "rank 1: ", "output must name the failing rank")
+			t.Logf("ended in %v", elapsed)
+		})
+	}
+	if launcher, ok := openMPI(t); ok {
+		mbin := build(t, "mpi")
+		for _, mode := range []string{"error", "kill"} {
+			t.Run("mpi/"+mode, func(t *testing.T) {
+				args := []string{"--oversubscribe", "--bind-to", "none", "-n", "3", mbin, "-mode", mode, "-rank", "1", "-payload", "3145728", "-after", "20"}
+				if os.Geteuid() == 0 {
+					args = append([]string{"--allow-run-as-root"}, args...)
+				}
+				out, _, elapsed := runJob(t, launcher, args...)
+				require.NotContains(t, out, "GARBAGE")
+				require.Regexp(t, mpiNamesRank1, out, "output must name the failing rank")
+				t.Logf("ended in %v", elapsed)
+			})
+		}
+	}
+}
+
+// openMPI finds Open MPI's launcher, if Open MPI is installed.
+func openMPI(t *testing.T) (string, bool) {
+	t.Helper()
+	launcher := "mpirun.openmpi"
+	if _, err := exec.LookPath(launcher); err != nil {
+		launcher = "mpirun"
+	}
+	if _, err := exec.LookPath(launcher); err != nil {
+		return "", false
+	}
+	if err := exec.Command("pkg-config", "--exists", "ompi").Run(); err != nil {
+		return "", false
+	}
+	return launcher, true
+}
+
 // mpiNamesRank1 matches how the job's output names rank 1: rmactor's own
 // line for an error or a panic, mpirun's for a process that died.
 var mpiNamesRank1 = regexp.MustCompile(`rmactor: rank 1: |process rank 1 |Process name: \[\[[0-9]+,[0-9]+\],1\]`)

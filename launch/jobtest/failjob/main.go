@@ -28,6 +28,7 @@ func main() {
 	failing := flag.Int("rank", 1, "the failing rank")
 	ranks := flag.Int("ranks", 2, "in-process ranks (under MPI the job's size)")
 	after := flag.Int64("after", 2000, "messages the failing rank handles before it fails")
+	payload := flag.Int("payload", 0, "bytes per message: 0 sends small Int64s; more sends byte strings of that size (larger than a slot: the rendezvous path)")
 	flag.Parse()
 
 	// reached[k] is closed once rank k's sink has handled -after messages.
@@ -39,7 +40,16 @@ func main() {
 	sink := cluster.NewKind("sink", actor.PropsFromProducer(func() actor.Actor {
 		var n int64
 		return actor.ReceiveFunc(func(c actor.Context) {
-			if _, ok := c.Message().(*wrapperspb.Int64Value); !ok {
+			switch m := c.Message().(type) {
+			case *wrapperspb.Int64Value:
+			case *wrapperspb.BytesValue:
+				// A large message is whole or not delivered: never
+				// garbage, even when its sender fails mid-way.
+				if err := checkPayload(m.Value, *payload); err != nil {
+					fmt.Fprintln(os.Stderr, "failjob: GARBAGE:", err)
+					os.Exit(4)
+				}
+			default:
 				return
 			}
 			if n++; n == *after {
@@ -62,7 +72,11 @@ func main() {
 		defer stop()
 		wg.Go(func() {
 			for i := int64(0); ctx.Err() == nil; i++ {
-				if err := c.System().Send(ctx, next, wrapperspb.Int64(i)); err != nil {
+				var msg any = wrapperspb.Int64(i)
+				if *payload > 0 {
+					msg = wrapperspb.Bytes(makePayload(i, *payload))
+				}
+				if err := c.System().Send(ctx, next, msg); err != nil {
 					return
 				}
 			}
@@ -91,4 +105,27 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// makePayload is message i of n bytes: its first byte is i's low byte,
+// and every byte the one before plus one.
+func makePayload(i int64, n int) []byte {
+	b := make([]byte, n)
+	for j := range b {
+		b[j] = byte(i) + byte(j)
+	}
+	return b
+}
+
+// checkPayload checks a message made by makePayload.
+func checkPayload(b []byte, n int) error {
+	if len(b) != n {
+		return fmt.Errorf("%d bytes, want %d", len(b), n)
+	}
+	for j := 1; j < len(b); j++ {
+		if b[j] != b[j-1]+1 {
+			return fmt.Errorf("byte %d of %d is %#x after %#x", j, n, b[j], b[j-1])
+		}
+	}
+	return nil
 }
