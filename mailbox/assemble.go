@@ -66,7 +66,7 @@ func (a *assembler) chunk(e Entry) ([]byte, error) {
 	// Released whatever happened: the block is the sender's, and a chunk we
 	// cannot use must not hold it for ever. A get that failed leaves the
 	// envelope incomplete: it is dropped below.
-	if rerr := r.stage.win.Store(d.rank, stateOffset(d.block), d.tag); rerr != nil {
+	if rerr := r.ctl.Store(d.rank, r.stage.stateOffset(d.block), d.tag); rerr != nil {
 		err = errors.Join(err, fmt.Errorf("mailbox: releasing block %d of rank %d: %w", d.block, d.rank, rerr))
 	}
 	if err != nil {

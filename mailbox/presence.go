@@ -19,12 +19,16 @@ const (
 	stateClosed = 1
 )
 
-// stateOffset is where the state word lies in the control window.
+// presenceOffset is where the state word lies in the control window.
 func (r *Rank) presenceOffset() int { return (r.layout.maxRings + 1) * controlSlot }
 
+// stagingStateBase is where the staging blocks' state words start in the
+// control window, after the presence word.
+func (l layout) stagingStateBase() int { return (l.maxRings + 2) * controlSlot }
+
 // controlBytes is the size of a rank's control window: two words per
-// token, then the state word.
-func (l layout) controlBytes() int { return (l.maxRings+1)*controlSlot + controlSlot }
+// token, the presence word, then a state word per staging block.
+func (l layout) controlBytes(cfg Config) int { return l.stagingStateBase() + 8*stagingBlocks(cfg) }
 
 // PeerGone reports whether rank k has closed its actor system or left the
 // world: nothing sent to it from now on will be handled.

@@ -204,13 +204,13 @@ func NewRank(ctx context.Context, w rma.World, h Handler, opts ...Option) (*Rank
 
 func (r *Rank) open(ctx context.Context) error {
 	var err error
-	if r.ctl, err = r.world.Allocate(ctx, r.layout.controlBytes()); err != nil {
+	if r.ctl, err = r.world.Allocate(ctx, r.layout.controlBytes(r.cfg)); err != nil {
 		return fmt.Errorf("mailbox: control window: %w", err)
 	}
 	if r.arena, err = rma.NewArena(ctx, r.world, r.cfg.ArenaBytes); err != nil {
 		return fmt.Errorf("mailbox: arena: %w", err)
 	}
-	if r.stage, err = newStager(ctx, r.world, r.cfg); err != nil {
+	if r.stage, err = newStager(ctx, r.world, r.cfg, r.ctl, r.layout.stagingStateBase()); err != nil {
 		return err
 	}
 	if r.bell, err = r.arena.NewChannel(r.layout.maxRings+1, 8, rma.WithClaims(rma.MaxClaim)); err != nil {

@@ -9,10 +9,9 @@ import (
 )
 
 // stager is the sending side of the rendezvous: a rank's staging window,
-// cut into blocks of ChunkBytes, each with a state word:
-//
-//	offset 0                     state word of block 0, 1, … (8 bytes each)
-//	offset blocksBase            block 0, block 1, … (ChunkBytes each)
+// cut into blocks of ChunkBytes, and a state word per block at the end of
+// the rank's control window (so that the staging window is exactly the
+// configured size).
 //
 // The sender owns the blocks. To stage a chunk it takes a free block under a
 // fresh tag, copies the chunk into it, and only then sends the descriptor
@@ -27,12 +26,14 @@ import (
 // quarters, so replies and other inbox traffic (drained by each rank's
 // poller, which never blocks on an actor) always find blocks.
 type stager struct {
-	win      rma.Window
-	self     int
-	chunk    int
-	nblocks  int
-	base     int // offset of block 0
-	separate bool
+	win       rma.Window // the blocks
+	ctl       rma.Window // the state words, from stateBase
+	stateBase int
+	self      int
+	chunk     int
+	nblocks   int
+	separate  bool // the staging window is under MPI's separate memory model
+	ctlSep    bool // so is the control window
 
 	mu       sync.Mutex
 	free     []int     // blocks not lent
@@ -45,42 +46,44 @@ type stager struct {
 	ringMax  int       // most blocks outlets to rings hold together
 }
 
-// stagingLayout is where the blocks of a staging window of n blocks start.
-func stagingLayout(cfg Config) (nblocks, base, bytes int) {
-	nblocks = cfg.StagingBytes / cfg.ChunkBytes
-	base = (nblocks*8 + 63) &^ 63
-	return nblocks, base, base + nblocks*cfg.ChunkBytes
-}
+// stagingBlocks is how many blocks the staging window has.
+func stagingBlocks(cfg Config) int { return cfg.StagingBytes / cfg.ChunkBytes }
 
-// newStager allocates the staging window; it is collective.
-func newStager(ctx context.Context, w rma.World, cfg Config) (*stager, error) {
-	n, base, bytes := stagingLayout(cfg)
-	win, err := w.Allocate(ctx, bytes)
+// newStager allocates the staging window (collective); the state words
+// lie in ctl from stateBase, zeroed.
+func newStager(ctx context.Context, w rma.World, cfg Config, ctl rma.Window, stateBase int) (*stager, error) {
+	n := stagingBlocks(cfg)
+	win, err := w.Allocate(ctx, n*cfg.ChunkBytes)
 	if err != nil {
 		return nil, fmt.Errorf("mailbox: staging window: %w", err)
 	}
-	s := &stager{win: win, self: w.Rank(), chunk: cfg.ChunkBytes, nblocks: n, base: base,
+	s := &stager{win: win, ctl: ctl, stateBase: stateBase, self: w.Rank(), chunk: cfg.ChunkBytes, nblocks: n,
 		tags: make([]uint64, n), holder: make([]*Outlet, n),
 		perOut: max(1, n/4), ringMax: max(1, n-n/4)}
-	if sm, ok := win.(rma.SeparateMemory); ok && sm.SeparateMemory() {
-		s.separate = true
-	}
+	s.separate = isSeparate(win)
+	s.ctlSep = isSeparate(ctl)
 	for b := n - 1; b >= 0; b-- {
 		s.free = append(s.free, b)
 	}
 	return s, nil
 }
 
-func stateOffset(block int) int { return block * 8 }
+func isSeparate(w rma.Window) bool {
+	sm, ok := w.(rma.SeparateMemory)
+	return ok && sm.SeparateMemory()
+}
 
-func (s *stager) blockOffset(block int) int { return s.base + block*s.chunk }
+// stateOffset is where block's state word lies in the control window.
+func (s *stager) stateOffset(block int) int { return s.stateBase + block*8 }
 
-// stateWord reads block's state word in this rank's own window.
+func (s *stager) blockOffset(block int) int { return block * s.chunk }
+
+// stateWord reads block's state word in this rank's own control window.
 func (s *stager) stateWord(block int) (uint64, error) {
-	if s.separate {
-		return s.win.Load(s.self, stateOffset(block))
+	if s.ctlSep {
+		return s.ctl.Load(s.self, s.stateOffset(block))
 	}
-	return rma.LoadLocal(s.win.Local(), stateOffset(block)), nil
+	return rma.LoadLocal(s.ctl.Local(), s.stateOffset(block)), nil
 }
 
 // reclaim frees the lent blocks whose receivers released them. The caller

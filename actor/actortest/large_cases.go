@@ -101,16 +101,16 @@ func checkBlob(b []byte) (from, stream, seq int, err error) {
 
 // largePlan is the sizes one stream sends, in order: every size around the
 // slot boundary (so the envelope is slot-1, slot and slot+1 bytes among
-// them), then 64 KiB, 1 MiB, 16 MiB and the largest, each followed by a
-// small message, so that large and small interleave.
-func largePlan(largest int, stream int) []int {
+// them), then 64 KiB, 1 MiB, 16 MiB and, if huge, the largest, each
+// followed by a small message, so that large and small interleave.
+func largePlan(largest int, stream int, huge bool) []int {
 	slot := mailbox.DefaultConfig().SlotBytes
 	var sizes []int
 	for n := slot - 80; n <= slot+8; n++ {
 		sizes = append(sizes, n)
 	}
 	sizes = append(sizes, 0, 1, 16)
-	for _, n := range []int{64 << 10, 1 << 20, 16 << 20, largest} {
+	for _, n := range []int{64 << 10, 1 << 20, 16 << 20} {
 		// The largest sizes go through System.Send only: the other
 		// paths are the same transport, and memory is shared by the
 		// ranks of an in-process test.
@@ -118,18 +118,30 @@ func largePlan(largest int, stream int) []int {
 			sizes = append(sizes, n, 24)
 		}
 	}
+	if huge && stream == streamSend && largest > 16<<20 {
+		sizes = append(sizes, largest, 24)
+	}
 	return sizes
+}
+
+// hugeTo reports whether rank from sends the largest message to a sink of
+// rank to: rank 0 only, to the next rank's spawned sink (one such message
+// in flight keeps an in-process test's memory in bounds).
+func hugeTo(from, to, size int, ring bool) bool {
+	return ring && from == 0 && to == 1%size
 }
 
 // sink checks what it receives: per sender and stream, messages in order
 // and whole. A request (a result with Key "report") gets the counts it saw
 // from the requester's rank, and the first fault.
-func sink(plans [nstreams][]int) *actor.Props {
-	var headed [nstreams][]int
-	for s, plan := range plans {
-		for _, n := range plan {
-			if n >= 16 {
-				headed[s] = append(headed[s], n)
+func sink(largest int, self, size int, ring bool) *actor.Props {
+	headed := make([][nstreams][]int, size)
+	for from := range size {
+		for s := range nstreams {
+			for _, n := range largePlan(largest, s, hugeTo(from, self, size, ring)) {
+				if n >= 16 {
+					headed[from][s] = append(headed[from][s], n)
+				}
 			}
 		}
 	}
@@ -147,7 +159,7 @@ func sink(plans [nstreams][]int) *actor.Props {
 				return // a short blob: counted by the small ones around it
 			}
 			k := key{from, stream}
-			if stream >= nstreams || seq != next[k] || seq >= len(headed[stream]) || len(m.Value) != headed[stream][seq] {
+			if from >= size || stream >= nstreams || seq != next[k] || seq >= len(headed[from][stream]) || len(m.Value) != headed[from][stream][seq] {
 				if fault == "" {
 					fault = fmt.Sprintf("from rank %d stream %d: got seq %d of %d bytes, want seq %d", from, stream, seq, len(m.Value), next[k])
 				}
@@ -173,31 +185,38 @@ func sink(plans [nstreams][]int) *actor.Props {
 // RootContext.Send and Context.Send inside Receive; the sinks check every
 // byte and the order of each stream, and each sender checks the counts.
 func largeEverySize(e *rankEnv, largest int) error {
-	var plans [nstreams][]int
-	for s := range nstreams {
-		plans[s] = largePlan(largest, s)
-	}
-	spawned, err := e.sys.Spawn(sink(plans))
+	spawned, err := e.sys.Spawn(sink(largest, e.rank, e.size, true))
 	if err != nil {
 		return err
 	}
-	if _, err := e.sys.SpawnNamed(sink(plans), "large-sink"); err != nil {
+	if _, err := e.sys.SpawnNamed(sink(largest, e.rank, e.size, false), "large-sink"); err != nil {
 		return err
 	}
 	all, err := e.gatherIDs("large-sinks", []string{spawned.Id})
 	if err != nil {
 		return err
 	}
+	plans := func(k int, ring bool) (p [nstreams][]int) {
+		for s := range nstreams {
+			p[s] = largePlan(largest, s, hugeTo(e.rank, k, e.size, ring))
+		}
+		return p
+	}
 	// Many senders to one receiver: every rank sends to every other.
 	for _, k := range e.others() {
-		for _, target := range []*actor.PID{actor.PIDOn(k, all[k][0]), actor.PIDOn(k, "large-sink")} {
-			if err := sendStreams(e, target, plans); err != nil {
-				return err
-			}
+		if err := sendStreams(e, actor.PIDOn(k, all[k][0]), plans(k, true)); err != nil {
+			return err
+		}
+		if err := sendStreams(e, actor.PIDOn(k, "large-sink"), plans(k, false)); err != nil {
+			return err
 		}
 	}
 	for _, k := range e.others() {
-		for _, target := range []*actor.PID{actor.PIDOn(k, all[k][0]), actor.PIDOn(k, "large-sink")} {
+		for _, ring := range []bool{true, false} {
+			target := actor.PIDOn(k, "large-sink")
+			if ring {
+				target = actor.PIDOn(k, all[k][0])
+			}
 			reply, err := e.sys.Request(e.ctx, target, &result{Key: "report", From: e.rank})
 			if err != nil {
 				return fmt.Errorf("report from %s: %w", pidString(target), err)
@@ -209,8 +228,9 @@ func largeEverySize(e *rankEnv, largest int) error {
 			if r.Err != "" {
 				return failf("sink %s: %s", pidString(target), r.Err)
 			}
+			p := plans(k, ring)
 			for s := range nstreams {
-				if want := countHeaded(plans[s]); r.Values[s] != int64(want) {
+				if want := countHeaded(p[s]); r.Values[s] != int64(want) {
 					return failf("sink %s got %d messages of stream %d from rank %d, want %d", pidString(target), r.Values[s], s, e.rank, want)
 				}
 			}
