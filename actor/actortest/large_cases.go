@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -26,6 +27,7 @@ func largeCases() []testCase {
 		{name: "Large/PipelinedThroughSmallStaging", ranks: 3, min: 2, prog: func(cfg Config) Program {
 			return program(small, func(e *rankEnv) error { return largeEverySize(e, min(cfg.LargeBytes, 4<<20)) })
 		}},
+		{name: "Large/ClaimsCountOnce", ranks: 2, min: 2, prog: func(Config) Program { return program(nil, largeClaims) }},
 		{name: "Large/Replies", ranks: 2, min: 2, prog: func(cfg Config) Program {
 			return program(nil, func(e *rankEnv) error { return largeReplies(e, min(cfg.LargeBytes, 16<<20)) })
 		}},
@@ -360,4 +362,47 @@ func largeReplies(e *rankEnv, largest int) error {
 		}
 	}
 	return e.w.Barrier(e.ctx)
+}
+
+// largeClaims: an actor spawned with 3 claims on rank 1 gets 3 messages of
+// 1 MiB (each many staged chunks) from rank 0 and stops after exactly
+// those: a large message counts once against the claims.
+func largeClaims(e *rankEnv) error {
+	var handled atomic.Int64
+	if e.rank == 1 {
+		pid, err := e.sys.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+			if m, ok := c.Message().(*wrapperspb.BytesValue); ok {
+				if _, _, _, err := checkBlob(m.Value); err == nil {
+					handled.Add(1)
+				}
+			}
+		}, actor.WithClaims(3)))
+		if err != nil {
+			return err
+		}
+		if err := e.sys.Send(e.ctx, collector(0), pid); err != nil {
+			return err
+		}
+	}
+	if e.rank == 0 {
+		pid, err := recv[*actor.PID](e.ctx, e, "the claimed actor's PID", nil)
+		if err != nil {
+			return err
+		}
+		for i := range 3 {
+			if err := e.sys.Send(e.ctx, pid, blob(0, 0, i, 1<<20)); err != nil {
+				return err
+			}
+		}
+		if err := e.sys.Wait(e.ctx, pid); err != nil {
+			return fmt.Errorf("the actor with 3 claims did not stop after 3 large messages: %w", err)
+		}
+	}
+	if err := e.w.Barrier(e.ctx); err != nil {
+		return err
+	}
+	if e.rank == 1 && handled.Load() != 3 {
+		return failf("the actor with 3 claims handled %d large messages, want 3", handled.Load())
+	}
+	return nil
 }
