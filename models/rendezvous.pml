@@ -7,18 +7,26 @@
  * each chunk in a block of its own staging window and puts a descriptor
  * into the target's mailbox ring; the receiver Gets the chunk from the
  * sender's block and releases the block by storing the descriptor's tag
- * into the block's state word (mailbox/staging.go stager, mailbox/outlet.go
- * flush, mailbox/assemble.go assembler). docs/protocol.md, section
- * "Rendezvous for large messages (models/rendezvous.pml)", explains the
- * model.
+ * into the block's state word, which lies at the end of the sender's
+ * CONTROL window, not in the staging window (mailbox/staging.go
+ * stager.stage, mailbox/outlet.go Outlet.flushLarge, mailbox/assemble.go
+ * assembler.chunk). docs/protocol.md, section "Rendezvous for large
+ * messages (models/rendezvous.pml)", maps each step to the code and argues
+ * the abstractions.
  *
  * Every window operation of the code is one atomic step here, in the
- * code's order: LoadLocal of a state word, the copy of a chunk into a
- * block (two steps: the copy is not atomic), the Publish of the descriptor
- * frame into the ring, the receiver's Get (two steps) and its Store of the
- * release. Statements on a goroutine's own variables ride along with the
- * window operation next to them. The mailbox ring is a Promela channel
- * whose put and take are atomic (rma/ring.go is checked by ring.pml).
+ * code's order: the stager's LoadLocal of a state word (stateWord, called
+ * by reclaim), the copy of a chunk into a block (stager.write; two steps:
+ * the copy is not atomic), the Publish of the descriptor frame into the
+ * ring (TryPut), the receiver's Get (two steps) and its Store of the
+ * release. One difference, argued sound in the docs: stager.stage picks
+ * the block, copies the chunk and records the tag all under the stager's
+ * mutex; here the pick and the tag are one atomic step (the mutex) and
+ * the copy comes after it, outside the mutex, which allows more
+ * interleavings than the code has. Statements on a goroutine's own
+ * variables ride along with the window operation next to them. The
+ * mailbox ring is a Promela channel whose put and take are atomic
+ * (rma/ring.go is checked by ring.pml).
  * Ghost variables (marked "ghost") record what happened for the
  * assertions; the protocol never reads them. Dead locals are reset so that
  * they do not multiply states.
@@ -43,11 +51,13 @@
  *   BUG_RELEASE_BEFORE_GET  the receiver stores the release before its Get
  *   BUG_DESC_BEFORE_STAGE   the descriptor is published before the chunk is
  *                           copied into the block
- *   BUG_ANY_RELEASE         the stager treats a block as free when its
- *                           state word is any nonzero value, not its tag
- *   BUG_ACQUIRE_UNLOCKED    the stager's scan and its hold are two steps
- *                           not under its mutex (two outlets flushing at
- *                           once can pick the same block)
+ *   BUG_ANY_RELEASE         reclaim takes a lent block as released when
+ *                           its state word is any nonzero value, not its
+ *                           tag
+ *   BUG_ACQUIRE_UNLOCKED    stage's pick of a free block and its hold
+ *                           (tag, lent) are two steps not under the
+ *                           stager's mutex (two outlets flushing at once
+ *                           can pick the same block)
  */
 
 #ifndef NB
@@ -79,18 +89,25 @@
 #define INV(x) assert(x)
 #endif
 
-/* ---- the sender's staging window (collectively allocated, zeroed) ---- */
+/* ---- the sender's windows (collectively allocated, zeroed) ----------- */
+/* control window, after the per-token words and the presence word
+   (presence.go stagingStateBase; stager.stateOffset(b)): */
 byte state[NB];           /* state word of block b: receivers Store tags  */
+/* staging window, StagingBytes (stager.blockOffset(b)): */
 byte blk0[NB];            /* block b, first part of the chunk's bytes     */
 byte blk1[NB];            /* block b, second part                         */
 
 /* ---- the sender's stager (one per rank, shared by its outlets) ------- */
-byte held[NB];            /* tag b was last handed out under; 0: never    */
-byte lasttag;             /* the per-rank tag counter (tags 1, 2, ...)    */
+byte held[NB];            /* tag b was last lent under; 0: never. The
+                             code's tags[b] while b is lent (giveBack
+                             resets tags[b] to 0; the model keeps the
+                             tag and tests FREE again instead)            */
+byte lasttag;             /* the per-rank tag counter, nextTag (1, 2, ...) */
 bit  dead;                /* the sender rank has failed                   */
 
-/* A block is free when never handed out, or its receiver stored its tag.
-   FREE_OK is the correct test, used by the end-state check. */
+/* A block is free when never lent, or its receiver stored its tag (the
+   code: on the free list, or lent and reclaim finds stateWord(b) ==
+   tags[b]). FREE_OK is the correct test, used by the end-state check. */
 #define FREE_OK(b) (held[b] == 0 || state[b] == held[b])
 #ifndef BUG_ANY_RELEASE
 #define FREE(b)    FREE_OK(b)
@@ -116,13 +133,20 @@ byte nout;                /* outlets still running                        */
 
 /* ====================================================================== */
 /* Outlet r of the sender rank: the messages to ring r, each split into    */
-/* chunks, each chunk acquire -> stage -> publish (stager and flush).      */
+/* chunks (Outlet.flushLarge), each chunk acquire -> copy -> publish       */
+/* (stager.stage does the first two, flushLarge's TryPut the third).       */
 /* ====================================================================== */
 
-/* acquire (stager, under its mutex): pick a free block; tag = next tag;
-   remember b is held under tag. Each option loads one state word
-   (LoadLocal); if no block is free the chunk stays queued in the outlet
-   and nothing is written: the outlet waits until one is. */
+/* acquire (stager.stage, under the stager's mutex): pick a free block;
+   tag = next tag; remember b is lent under tag. The code takes the top of
+   its free list, and only when that is empty (or the outlet is at its
+   quota) first calls reclaim, which loads the state word of each lent
+   block (stateWord: LoadLocal, or a Load when the control window is under
+   MPI's separate memory model) and gives back those holding their tag.
+   The model's pick is any block free at this instant, which covers that
+   (docs/protocol.md). If no block is free, stage returns ok == false with
+   nothing written and flushLarge leaves the chunk queued in the outlet:
+   the outlet waits until one is. */
 #if NB == 1
 #define PICK	if :: FREE(0) -> b = 0 fi
 #elif NB == 2
@@ -130,15 +154,26 @@ byte nout;                /* outlets still running                        */
 #else
 #define PICK	if :: FREE(0) -> b = 0 :: FREE(1) -> b = 1 :: FREE(2) -> b = 2 fi
 #endif
+/* hold: nextTag++, tags[b] = nextTag, b on the lent list. The code does
+   this at the end of stage, after the copy, still under the mutex; these
+   are stager-private, so their place inside the critical section is
+   invisible to every other goroutine, and the model does them with the
+   pick. */
 #define HOLD	lasttag++; tag = lasttag; held[b] = tag; \
 		INV(gown[b] == 0); gown[b] = 1	/* never reused before its release */
 
-/* stage: copy the chunk into block b (own window memory), then
-   Window.Sync. The copy is not atomic: two steps. */
+/* copy: stager.write, called by stage between the pick and the hold:
+   copy the chunk into block b (own window memory), then Window.Sync (a
+   Put to itself under MPI's separate memory model). The copy is not
+   atomic: two steps. The code copies under the stager's mutex; here the
+   copy follows the acquire outside it (more interleavings). */
 #define STAGE0	d_step { INV(gown[b] == 1); blk0[b] = ID(m, k) }
 #define STAGE1	d_step { INV(gown[b] == 1); blk1[b] = ID(m, k) }
-/* publish the descriptor: the frame's Publish into ring r (blocks while
-   the ring is full: the frame waits in the outlet and is retried) */
+/* publish the descriptor: flushLarge puts a frame holding the one
+   descriptor entry into ring r (TryPut, whose Publish is the put). If the
+   ring is full, TryPut returns false and the frame stays in the outlet
+   (largeSend.desc) with its block and tag; the next flush retries it
+   before staging anything else. So the put blocks here, with b held. */
 #define PUBLISH	atomic { ring[r]!b, tag, k, n, m; gown[b] = 2 }
 
 proctype Outlet(byte r; byte m0; byte nm)
@@ -150,8 +185,9 @@ proctype Outlet(byte r; byte m0; byte nm)
 	do
 	:: m == m0 + nm -> break
 	:: else ->
-		/* the application sends message m, too large for a slot:
-		   total bytes, n chunks of at most ChunkBytes */
+		/* the application sends message m, too large for a slot
+		   (Outlet.send queues a largeSend): total bytes, n chunks of
+		   at most ChunkBytes (flushLarge cuts them in order) */
 		atomic {
 			if
 			:: n = 1
@@ -196,8 +232,9 @@ proctype Outlet(byte r; byte m0; byte nm)
 /* Receiver r: the consumer of ring r, assembling the sender's chunks.     */
 /* ====================================================================== */
 
-/* Get the chunk from the sender's block b (one-sided Get, a memcpy on
-   shared memory: two steps), into the message buffer at offset off. The
+/* Get the chunk from block b in the sender's staging window
+   (assembler.chunk: stage.win.Get(sender, blockOffset(b), ...); a memcpy
+   on shared memory: two steps), into the message buffer at offset off. The
    buffer is not kept: the ghost intact records whether every chunk read
    so far is the bytes of that chunk of the message expected next from
    this sender on this ring (what the delivery check would compare). */
@@ -208,12 +245,15 @@ proctype Outlet(byte r; byte m0; byte nm)
 		intact = intact && v0 == ID(FIRST(r) + ndeliv[r], off) \
 		                && v1 == ID(FIRST(r) + ndeliv[r], off); \
 		v0 = 0; v1 = 0 }
-/* release: Store(sender, state[b], tag) */
+/* release, after the Get returned: ctl.Store(sender, stateOffset(b),
+   tag), into the state word in the sender's CONTROL window */
 #define RELEASE	INV(gown[b] == 3 && held[b] == tag); gown[b] = 0; \
 		state[b] = tag
-/* when offset + length == total, deliver the whole message: it must be
-   the message expected next from this sender on this ring, whole, every
-   chunk intact; otherwise keep the partial message */
+/* after the release (chunk: p.got += length): when offset + length ==
+   total, deliver the whole message (resolve puts it in the place of its
+   last chunk's entry): it must be the message expected next from this
+   sender on this ring, whole, every chunk intact; otherwise keep the
+   partial message (assembler.parts[sender]) */
 #define FINISH	if \
 		:: off + 1 == tot -> \
 			assert(ndeliv[r] < NMSGR(r)); \
@@ -228,10 +268,13 @@ proctype Receiver(byte r)
 	byte b, tag, off, tot, gm, have, ptot, v0, v1;
 	bit intact;
 
-end:	/* takes a frame holding one descriptor entry, and validates it:
-	   block in range, offset equals what it has of this sender's
-	   partial message, lengths bounded. The sender is honest, so the
-	   validation must pass (no spurious rejection). */
+end:	/* takes a frame holding one descriptor entry (Mailbox.takeFrame,
+	   or the poller's drainInbox / drainUnbound; ParseFrame) and
+	   validates it (assembler.resolve -> chunk: parseDescriptor; rank,
+	   block in range, length <= ChunkBytes; accept: offset equals what
+	   it has of this sender's partial message, total unchanged). The
+	   sender is honest, so the validation must pass (no spurious
+	   rejection). */
 	atomic {
 		ring[r]?b, tag, off, tot, gm; ridle[r] = 0;
 		assert(b < NB && tot >= 1 && tot <= MAXCH && off < tot);
