@@ -70,7 +70,7 @@ func (a *assembler) chunk(e Entry) ([]byte, error) {
 		err = errors.Join(err, fmt.Errorf("mailbox: releasing block %d of rank %d: %w", d.block, d.rank, rerr))
 	}
 	if err != nil {
-		delete(a.parts, d.rank)
+		a.drop(d.rank)
 		return nil, err
 	}
 	r.stats.bytesIn.Add(uint64(d.length))
@@ -78,7 +78,7 @@ func (a *assembler) chunk(e Entry) ([]byte, error) {
 	if p.got < uint64(len(p.buf)) {
 		return nil, nil
 	}
-	delete(a.parts, d.rank)
+	a.drop(d.rank)
 	return p.buf, nil
 }
 
@@ -89,7 +89,7 @@ func (a *assembler) accept(inc uint32, d descriptor) (*partial, error) {
 	p := a.parts[d.rank]
 	if d.offset == 0 {
 		if p != nil {
-			delete(a.parts, d.rank)
+			a.drop(d.rank)
 			a.r.stats.badFrames.Add(1)
 			a.r.cfg.Logger.Error("mailbox: dropped a large message cut short by its sender",
 				zapErr(fmt.Errorf("%w: rank %d started another after %d of %d bytes", ErrBadFrame, d.rank, p.got, len(p.buf))))
@@ -103,6 +103,7 @@ func (a *assembler) accept(inc uint32, d descriptor) (*partial, error) {
 				a.parts = make(map[int]*partial)
 			}
 			a.parts[d.rank] = p
+			a.r.stats.assemblingHigh.raise(a.r.stats.assembling.Add(int64(d.total)))
 		}
 		return p, nil
 	}
@@ -112,5 +113,17 @@ func (a *assembler) accept(inc uint32, d descriptor) (*partial, error) {
 	return p, nil
 }
 
+// drop forgets the envelope rank is in the middle of, if any.
+func (a *assembler) drop(rank int) {
+	if p, ok := a.parts[rank]; ok {
+		a.r.stats.assembling.Add(-int64(len(p.buf)))
+		delete(a.parts, rank)
+	}
+}
+
 // reset drops envelopes in the middle of arriving (the rank is closing).
-func (a *assembler) reset() { clear(a.parts) }
+func (a *assembler) reset() {
+	for rank := range a.parts {
+		a.drop(rank)
+	}
+}

@@ -13,6 +13,12 @@ type counters struct {
 	_         [64]byte
 	queueHigh highWater // most user messages waiting in memory in one mailbox
 	ringHigh  highWater // most frames seen waiting in one ring (sampled)
+
+	// Large messages being assembled on this rank (bytes allocated for
+	// envelopes whose chunks are still arriving), now and at most.
+	assembling     atomic.Int64
+	assemblingHigh highWater
+	stagedHigh     highWater // most staging blocks lent at once
 }
 
 // received counts one frame taken from a ring or the inbox.

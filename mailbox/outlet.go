@@ -299,7 +299,10 @@ func (o *Outlet) flushLarge(r *Rank, l *largeSend) (done, moved bool) {
 		}
 		ok, err := o.ch.TryPut(l.desc)
 		if err != nil {
-			r.stage.forget(l.block, l.tag)
+			// The block stays lent: a put that failed in its last step
+			// may have published the descriptor, and a receiver may read
+			// the block and release it; otherwise it is lost with the
+			// ring, which is broken anyway.
 			o.failLarge(r, l, err)
 			return true, moved
 		}

@@ -130,6 +130,14 @@ type Stats struct {
 	// WindowBytesPerMailbox is what one mailbox costs in the window: its
 	// ring plus its control words.
 	WindowBytesPerMailbox int
+	// StagingBlocks is the number of blocks of the staging window, and
+	// StagedHighWater the most of them lent at once (large messages sent
+	// and not yet read).
+	StagingBlocks, StagedHighWater int
+	// AssemblingHighWater is the most bytes this rank held at once for
+	// large messages whose chunks were still arriving: at most one
+	// message per sending rank and ring.
+	AssemblingHighWater int64
 }
 
 // layout places the doorbell, the inbox and the rings in the arena.
@@ -213,6 +221,7 @@ func (r *Rank) open(ctx context.Context) error {
 	if r.stage, err = newStager(ctx, r.world, r.cfg, r.ctl, r.layout.stagingStateBase()); err != nil {
 		return err
 	}
+	r.stage.high = &r.stats.stagedHigh
 	if r.bell, err = r.arena.NewChannel(r.layout.maxRings+1, 8, rma.WithClaims(rma.MaxClaim)); err != nil {
 		return fmt.Errorf("mailbox: doorbell: %w", err)
 	}
@@ -276,6 +285,9 @@ func (r *Rank) Stats() Stats {
 		RingHighWater:    r.stats.ringHigh.load(),
 
 		WindowBytesPerMailbox: r.layout.ringBytes + controlSlot,
+		StagingBlocks:         r.stage.nblocks,
+		StagedHighWater:       int(r.stats.stagedHigh.load()),
+		AssemblingHighWater:   r.stats.assemblingHigh.load(),
 	}
 }
 

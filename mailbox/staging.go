@@ -36,14 +36,15 @@ type stager struct {
 	ctlSep    bool // so is the control window
 
 	mu       sync.Mutex
-	free     []int     // blocks not lent
-	lent     []int     // blocks lent, in no order
-	tags     []uint64  // by block: the tag it is lent under, 0 if free
-	holder   []*Outlet // by block: who holds it
-	nextTag  uint64    // last tag handed out
-	ringHeld int       // blocks held by outlets to mailbox rings
-	perOut   int       // most blocks one outlet holds
-	ringMax  int       // most blocks outlets to rings hold together
+	free     []int      // blocks not lent
+	lent     []int      // blocks lent, in no order
+	tags     []uint64   // by block: the tag it is lent under, 0 if free
+	holder   []*Outlet  // by block: who holds it
+	nextTag  uint64     // last tag handed out
+	ringHeld int        // blocks held by outlets to mailbox rings
+	perOut   int        // most blocks one outlet holds
+	ringMax  int        // most blocks outlets to rings hold together
+	high     *highWater // the rank's most blocks lent at once
 }
 
 // stagingBlocks is how many blocks the staging window has.
@@ -59,7 +60,7 @@ func newStager(ctx context.Context, w rma.World, cfg Config, ctl rma.Window, sta
 	}
 	s := &stager{win: win, ctl: ctl, stateBase: stateBase, self: w.Rank(), chunk: cfg.ChunkBytes, nblocks: n,
 		tags: make([]uint64, n), holder: make([]*Outlet, n),
-		perOut: max(1, n/4), ringMax: max(1, n-n/4)}
+		perOut: max(1, n/4), ringMax: max(1, n-n/4), high: new(highWater)}
 	s.separate = isSeparate(win)
 	s.ctlSep = isSeparate(ctl)
 	for b := n - 1; b >= 0; b-- {
@@ -140,6 +141,7 @@ func (s *stager) stage(o *Outlet, chunk []byte) (block int, tag uint64, ok bool,
 	s.nextTag++
 	s.tags[b], s.holder[b] = s.nextTag, o
 	s.lent = append(s.lent, b)
+	s.high.raise(int64(len(s.lent)))
 	o.staged++
 	if !o.inbox {
 		s.ringHeld++
@@ -156,31 +158,4 @@ func (s *stager) write(b int, chunk []byte) error {
 	}
 	copy(s.win.Local()[off:off+len(chunk)], chunk)
 	return s.win.Sync()
-}
-
-// forget frees a block whose descriptor never left this rank (the target
-// ring failed): no receiver will release it.
-func (s *stager) forget(b int, tag uint64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tags[b] != tag {
-		return
-	}
-	for i, l := range s.lent {
-		if l == b {
-			s.lent[i] = s.lent[len(s.lent)-1]
-			s.lent = s.lent[:len(s.lent)-1]
-			break
-		}
-	}
-	s.giveBack(b)
-}
-
-// inUse is how many blocks are lent now (for Stats and tests); it reclaims
-// released blocks first.
-func (s *stager) inUse() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_ = s.reclaim()
-	return len(s.lent)
 }

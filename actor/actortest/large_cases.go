@@ -27,6 +27,7 @@ func largeCases() []testCase {
 		{name: "Large/PipelinedThroughSmallStaging", ranks: 3, min: 2, prog: func(cfg Config) Program {
 			return program(small, func(e *rankEnv) error { return largeEverySize(e, min(cfg.LargeBytes, 4<<20)) })
 		}},
+		{name: "Large/ManySendersOneReceiver", ranks: 4, min: 2, prog: func(Config) Program { return program(nil, largeManyToOne) }},
 		{name: "Large/ClaimsCountOnce", ranks: 2, min: 2, prog: func(Config) Program { return program(nil, largeClaims) }},
 		{name: "Large/Replies", ranks: 2, min: 2, prog: func(cfg Config) Program {
 			return program(nil, func(e *rankEnv) error { return largeReplies(e, min(cfg.LargeBytes, 16<<20)) })
@@ -403,6 +404,78 @@ func largeClaims(e *rankEnv) error {
 	}
 	if e.rank == 1 && handled.Load() != 3 {
 		return failf("the actor with 3 claims handled %d large messages, want 3", handled.Load())
+	}
+	return nil
+}
+
+// largeManyToOne: every other rank streams 4 MiB messages (16 chunks each)
+// to one actor of rank 0 and to rank 0's named sink at once. Rank 0's
+// memory for messages being assembled stays within the stated bound (one
+// partly read message per sending rank and ring: here 2 rings), and no
+// sender ever lends more blocks than its staging window has.
+func largeManyToOne(e *rankEnv) error {
+	const size, count = 4 << 20, 8
+	var got atomic.Int64
+	counter := actor.PropsFromFunc(func(c actor.Context) {
+		switch m := c.Message().(type) {
+		case *wrapperspb.BytesValue:
+			if _, _, _, err := checkBlob(m.Value); err == nil && len(m.Value) == size {
+				got.Add(1)
+			}
+		case *result:
+			c.Respond(m)
+		}
+	})
+	if e.rank == 0 {
+		pid, err := e.sys.Spawn(counter)
+		if err != nil {
+			return err
+		}
+		if _, err := e.sys.SpawnNamed(counter, "many-to-one"); err != nil {
+			return err
+		}
+		for _, k := range e.others() {
+			if err := e.sys.Send(e.ctx, collector(k), pid); err != nil {
+				return err
+			}
+		}
+	} else {
+		pid, err := recv[*actor.PID](e.ctx, e, "rank 0's counter", nil)
+		if err != nil {
+			return err
+		}
+		for i := range count {
+			for _, target := range []*actor.PID{pid, actor.PIDOn(0, "many-to-one")} {
+				if err := e.sys.Send(e.ctx, target, blob(e.rank, 0, i, size)); err != nil {
+					return err
+				}
+			}
+		}
+		// A request after them comes back once they are all in.
+		for _, target := range []*actor.PID{pid, actor.PIDOn(0, "many-to-one")} {
+			if _, err := e.sys.Request(e.ctx, target, &result{Key: "sync"}); err != nil {
+				return err
+			}
+		}
+		st := e.sys.Stats()
+		if st.StagedHighWater > st.StagingBlocks || st.StagedHighWater == 0 {
+			return failf("rank %d lent %d staging blocks at most, of %d", e.rank, st.StagedHighWater, st.StagingBlocks)
+		}
+	}
+	if err := e.w.Barrier(e.ctx); err != nil {
+		return err
+	}
+	if e.rank == 0 {
+		want := int64(2 * count * (e.size - 1))
+		if got.Load() != want {
+			return failf("rank 0 got %d whole 4 MiB messages, want %d", got.Load(), want)
+		}
+		st := e.sys.Stats()
+		// Each envelope is the 4 MiB payload and a few dozen bytes.
+		bound := int64(2*(e.size-1)) * (size + 1<<10)
+		if st.AssemblingHighWater > bound || st.AssemblingHighWater == 0 {
+			return failf("rank 0 held %d bytes of messages being assembled at most; the bound is %d", st.AssemblingHighWater, bound)
+		}
 	}
 	return nil
 }
