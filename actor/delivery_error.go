@@ -119,6 +119,14 @@ func (s *System) encode(dst []byte, msg any) (string, []byte, error) {
 	return s.cfg.codec.AppendEncode(dst, msg)
 }
 
+// wireName is the type name encode gives msg.
+func (s *System) wireName(msg any) (string, error) {
+	if d, ok := msg.(*DeliveryError); ok && d != nil {
+		return deliveryErrorName, nil
+	}
+	return s.cfg.codec.Name(msg)
+}
+
 // decode is encode's inverse.
 func (s *System) decode(name string, payload []byte) (any, error) {
 	if name == deliveryErrorName {

@@ -54,6 +54,12 @@ func appendString(b []byte, s string) []byte {
 
 // appendEnvelope encodes e after dst.
 func appendEnvelope(dst []byte, e *envelope) []byte {
+	return append(appendEnvelopeHead(dst, e), e.payload...)
+}
+
+// appendEnvelopeHead encodes e after dst up to its type name: the payload
+// goes right after it, so that it can be encoded in place.
+func appendEnvelopeHead(dst []byte, e *envelope) []byte {
 	var flags byte
 	if e.target != "" {
 		flags |= flagTarget
@@ -80,8 +86,7 @@ func appendEnvelope(dst []byte, e *envelope) []byte {
 			dst = appendString(dst, v)
 		}
 	}
-	dst = appendString(dst, e.typeName)
-	return append(dst, e.payload...)
+	return appendString(dst, e.typeName)
 }
 
 // envelopeReader walks an envelope's bytes.

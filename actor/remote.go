@@ -5,6 +5,7 @@ import (
 
 	pa "github.com/asynkron/protoactor-go/actor"
 
+	"github.com/rmactor/rmactor/codec"
 	"github.com/rmactor/rmactor/mailbox"
 )
 
@@ -162,14 +163,21 @@ func (s *System) sendRemote(o *mailbox.Outlet, inc uint32, target string, kind b
 		}
 		e.header = header.ToMap()
 	}
+	// The payload is encoded in place, right after the envelope's head:
+	// a large message is copied once, not twice.
 	var err error
-	e.typeName, b.payload, err = s.encode(b.payload[:0], message)
-	if err != nil {
+	if e.typeName, err = s.wireName(message); err != nil {
 		return err
 	}
-	e.payload = b.payload
-	b.body = appendEnvelope(b.body[:0], &e)
-	if cap(b.body) <= maxPooledBuffer && cap(b.payload) <= maxPooledBuffer {
+	b.body = appendEnvelopeHead(b.body[:0], &e)
+	var name string
+	if name, b.body, err = s.encode(b.body, message); err != nil {
+		return err
+	}
+	if name != e.typeName {
+		return fmt.Errorf("%w: %T encoded as %q, named %q", codec.ErrEncode, message, name, e.typeName)
+	}
+	if cap(b.body) <= maxPooledBuffer {
 		return o.Send(inc, b.body)
 	}
 	// A large message: the outlet keeps its envelope rather than a copy,

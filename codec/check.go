@@ -24,3 +24,21 @@ func (c *Codec) Check(msg any) error {
 	}
 	return nil
 }
+
+// Name returns the type name AppendEncode gives msg, without encoding it,
+// or the error AppendEncode would give for an unknown type. Callers that
+// write the name before the payload (an envelope) use it to encode the
+// payload in place.
+func (c *Codec) Name(msg any) (string, error) {
+	if msg == nil {
+		return "", fmt.Errorf("%w: nil message", ErrUnknownType)
+	}
+	if m, ok := msg.(proto.Message); ok {
+		return c.protoCache().name(m.ProtoReflect().Descriptor()), nil
+	}
+	gt := c.lookupType(reflect.TypeOf(msg))
+	if gt == nil {
+		return "", fmt.Errorf("%w: %T is neither a proto.Message nor a built-in or registered type", ErrUnknownType, msg)
+	}
+	return gt.name, nil
+}
