@@ -225,9 +225,12 @@ func (w *World) Close() error {
 	if w.closed.Load() {
 		return fmt.Errorf("mpi: close: %w", rma.ErrClosed)
 	}
-	// The presence window is left to MPI_Finalize: freeing it is
-	// collective, and the point is not to wait for ranks still working.
+	// Mark this rank as gone, then free the presence window: freeing is
+	// collective, so this waits for the other ranks as MPI_Finalize would,
+	// and they can see the mark meanwhile (MPICH over UCX aborts in
+	// MPI_Finalize if a window is still allocated).
 	_ = w.presence.Store(w.rank, 0, 1)
+	_ = w.presence.Free(context.Background())
 	if w.closed.Swap(true) {
 		return fmt.Errorf("mpi: close: %w", rma.ErrClosed)
 	}
