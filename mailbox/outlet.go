@@ -26,19 +26,20 @@ type outletKey struct{ rank, index int } // index -1: the inbox
 // the rank's flusher runs. Frames that find the ring full wait in queued, in
 // order, and the flusher retries them: nobody ever blocks on a full ring.
 type Outlet struct {
-	r       *Rank
-	mu      sync.Mutex
-	tok     uint64
-	owner   int
-	inbox   bool // the target is a rank's inbox, not a mailbox ring
-	ch      *rma.Channel
-	err     error // the ring cannot be reached: every envelope is a dead letter
-	cur     frameWriter
-	queued  []pending
-	dirty   bool
-	last    time.Duration // when a frame last went into the ring
-	backlog atomic.Int64  // envelopes accepted and not yet in the ring
-	staged  int           // staging blocks lent to this outlet; guarded by the stager's mutex
+	r        *Rank
+	mu       sync.Mutex
+	tok      uint64
+	owner    int
+	inbox    bool // the target is a rank's inbox, not a mailbox ring
+	ch       *rma.Channel
+	err      error // the ring cannot be reached: every envelope is a dead letter
+	cur      frameWriter
+	queued   []pending
+	dirty    bool
+	last     time.Duration // when a frame last went into the ring
+	backlog  atomic.Int64  // envelopes accepted and not yet in the ring
+	unstaged atomic.Int64  // bytes of large envelopes accepted and not yet staged
+	staged   int           // staging blocks lent to this outlet; guarded by the stager's mutex
 }
 
 // pending is what waits in an outlet for room: a sealed frame, or an
@@ -167,6 +168,7 @@ func (o *Outlet) send(inc uint32, body []byte, owned bool) error {
 		if !owned {
 			body = append([]byte(nil), body...)
 		}
+		o.unstaged.Add(int64(len(body)))
 		o.queued = append(o.queued, pending{large: &largeSend{inc: inc, body: body}})
 		if !o.flushLocked(r) {
 			r.markDirty(o)
@@ -197,11 +199,13 @@ func (o *Outlet) send(inc uint32, body []byte, owned bool) error {
 // Backlog is how many envelopes were accepted and are not yet in the ring.
 func (o *Outlet) Backlog() int { return int(o.backlog.Load()) }
 
-// WaitRoom waits until at most limit envelopes are waiting, so that a sender
-// outside any actor is slowed by a full mailbox.
+// WaitRoom waits until at most limit envelopes are waiting, and at most a
+// staging window's worth of bytes of large envelopes is not staged yet, so
+// that a sender outside any actor is slowed by a full mailbox or a slow
+// reader of large messages.
 func (o *Outlet) WaitRoom(ctx context.Context, limit int) error {
 	var idle Idler
-	for o.backlog.Load() > int64(limit) {
+	for o.backlog.Load() > int64(limit) || o.unstaged.Load() > int64(o.r.cfg.StagingBytes) {
 		o.r.kick()
 		if err := idle.Pause(ctx); err != nil {
 			return fmt.Errorf("%w: waiting for room in a mailbox of rank %d: %w", ErrMailboxFull, o.owner, err)
@@ -290,6 +294,7 @@ func (o *Outlet) flushLarge(r *Rank, l *largeSend) (done, moved bool) {
 			if !ok {
 				return false, moved
 			}
+			o.unstaged.Add(-int64(n))
 			d := descriptor{rank: r.rank, block: b, tag: tag, offset: uint64(l.sent), length: n, total: uint64(len(l.body))}
 			var w frameWriter
 			w.reset(frameHeader + entryHeader + descriptorBytes)
@@ -325,6 +330,7 @@ func (o *Outlet) flushLarge(r *Rank, l *largeSend) (done, moved bool) {
 // Chunks already read by the receiver are dropped there when this sender's
 // next large envelope starts.
 func (o *Outlet) failLarge(r *Rank, l *largeSend, err error) {
+	o.unstaged.Add(-int64(len(l.body) - l.sent))
 	r.h.DeadLetter("", l.body, err)
 	r.done.Add(1)
 	o.backlog.Add(-1)
