@@ -8,8 +8,10 @@
 // main module's `go test ./...` does not descend into this directory.
 //
 // The message is google.golang.org/protobuf/types/known/wrapperspb.Int64Value,
-// the same small protobuf message our runtime's benchmark sends. One fresh
-// message is allocated per send.
+// the same small protobuf message our runtime's benchmark sends (a
+// BytesValue in BenchmarkRemoteBandwidth). One fresh message is allocated
+// per send (the bandwidth benchmark sends one message value again and
+// again).
 //
 // Benchmarks:
 //
@@ -24,6 +26,13 @@
 //   - BenchmarkLocalOneWay and BenchmarkLocalRequestRoundTrip: the same with
 //     both ends in one ActorSystem and no remote (protoactor's in-process
 //     figures).
+//   - BenchmarkRemoteBandwidth (bandwidth_test.go): BytesValue messages of
+//     each -bw.sizes (default 1K,64K,1M,16M) over the remote, one-way in
+//     windows with an answer per window, and request/reply; the method of
+//     bench/actorbw and of the C reference bench/mpibw, which
+//     scripts/bench-bandwidth runs beside it. Its remotes lift gRPC's 4 MiB
+//     message limit. Give it a -benchtime duration, not a count: one
+//     iteration is a whole window, up to 64 MiB.
 //
 // Before the clock starts, each benchmark makes warm-up requests with a future
 // so that the gRPC connections in both directions are up. Every run starts its
@@ -36,8 +45,9 @@
 // about two minutes; 20000x is enough for them):
 //
 //	cd bench/protoremote
-//	go test -run XXX -bench . -benchtime 200000x -count 3 .
+//	go test -run XXX -bench 'OneWay|RoundTrip' -benchtime 200000x -count 3 .
 //	go test -run XXX -bench RoundTrip -benchtime 20000x -count 3 .
+//	go test -run XXX -bench RemoteBandwidth -benchtime 0.5s .
 //
 // The race detector reports data races inside protoactor-go's remote package
 // (grpclog.SetLoggerV2 called on every Remote.Start, endpointManager fields
