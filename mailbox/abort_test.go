@@ -75,7 +75,7 @@ func TestAbortAfterClose(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := local.Run(ctx, 2, func(ctx context.Context, w rma.World) error {
-		r, err := NewRank(ctx, w, &recHandler{}, WithArenaBytes(256<<10))
+		r, err := NewRank(ctx, w, &recHandler{}, WithArenaBytes(1<<20))
 		if err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func TestAbortWithCancelledContext(t *testing.T) {
 	defer cancel()
 	g0 := runtime.NumGoroutine()
 	err := local.Run(ctx, 2, func(ctx context.Context, w rma.World) error {
-		r, err := NewRank(ctx, w, &recHandler{}, WithArenaBytes(256<<10))
+		r, err := NewRank(ctx, w, &recHandler{}, WithArenaBytes(1<<20))
 		if err != nil {
 			return err
 		}

@@ -58,13 +58,13 @@ const (
 	DefaultChunkBytes      = 256 << 10
 )
 
-// DefaultConfig is 16-slot mailboxes of 512-byte slots in a 64 MiB arena,
+// DefaultConfig is 16-slot mailboxes of 2 KiB slots in a 64 MiB arena,
 // with aggregation on; envelopes up to 256 MiB, larger than a slot ones
 // through an 8 MiB staging window in 256 KiB chunks.
 func DefaultConfig() Config {
 	return Config{
 		Capacity:        16,
-		SlotBytes:       512,
+		SlotBytes:       2048,
 		ArenaBytes:      64 << 20,
 		InboxCapacity:   256,
 		Aggregate:       true,

@@ -32,7 +32,7 @@ func TestActorBW(t *testing.T) {
 	})
 	require.NoError(t, err)
 	s := out.String()
-	require.Contains(t, s, "test layout backend=local path=in-process slot=512 chunk=16384")
+	require.Contains(t, s, "test layout backend=local path=in-process slot=2048 chunk=16384")
 	require.Contains(t, s, "test oneway size=int64 window=8 ")
 	require.Contains(t, s, "path=inline")
 	require.Contains(t, s, "test oneway size=65536 window=1 ")

@@ -22,7 +22,7 @@ import (
 func faultOptions() []actor.Option {
 	return []actor.Option{
 		actor.WithMailboxCapacity(2),
-		actor.WithMailboxOptions(mailbox.WithArenaBytes(256<<10), mailbox.WithMaxMessageBytes(32<<10)),
+		actor.WithMailboxOptions(mailbox.WithArenaBytes(1<<20), mailbox.WithMaxMessageBytes(32<<10)),
 	}
 }
 
