@@ -21,8 +21,8 @@ import (
 // rank and never 0, so a late or forged release can never free a later use
 // of the block (models/rendezvous.pml checks these steps).
 //
-// A slow receiver must not hold every block: one outlet holds at most a
-// quarter of them, and outlets to mailbox rings together at most three
+// A slow receiver must not hold every block: one outlet holds at most
+// half of them, and outlets to mailbox rings together at most three
 // quarters, so replies and other inbox traffic (drained by each rank's
 // poller, which never blocks on an actor) always find blocks.
 type stager struct {
@@ -60,7 +60,7 @@ func newStager(ctx context.Context, w rma.World, cfg Config, ctl rma.Window, sta
 	}
 	s := &stager{win: win, ctl: ctl, stateBase: stateBase, self: w.Rank(), chunk: cfg.ChunkBytes, nblocks: n,
 		tags: make([]uint64, n), holder: make([]*Outlet, n),
-		perOut: max(1, n/4), ringMax: max(1, n-n/4), high: new(highWater)}
+		perOut: max(1, n/2), ringMax: max(1, n-n/4), high: new(highWater)}
 	s.separate = isSeparate(win)
 	s.ctlSep = isSeparate(ctl)
 	for b := n - 1; b >= 0; b-- {
