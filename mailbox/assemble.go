@@ -43,7 +43,7 @@ func (a *assembler) resolve(entries []Entry) []Entry {
 			continue
 		}
 		if body != nil {
-			out = append(out, Entry{Incarnation: e.Incarnation, Body: body})
+			out = append(out, Entry{Incarnation: e.Incarnation, Body: body, pooled: true})
 		}
 	}
 	return out
@@ -97,7 +97,7 @@ func (a *assembler) accept(inc uint32, d descriptor) (*partial, error) {
 		if d.total > uint64(a.r.cfg.MaxMessageBytes) {
 			return nil, fmt.Errorf("%w: %d-byte envelope from rank %d, the maximum is %d", ErrBadFrame, d.total, d.rank, a.r.cfg.MaxMessageBytes)
 		}
-		p = &partial{inc: inc, buf: make([]byte, d.total)}
+		p = &partial{inc: inc, buf: a.r.bufs.get(int(d.total))}
 		if uint64(d.length) < d.total {
 			if a.parts == nil {
 				a.parts = make(map[int]*partial)
@@ -118,6 +118,14 @@ func (a *assembler) drop(rank int) {
 	if p, ok := a.parts[rank]; ok {
 		a.r.stats.assembling.Add(-int64(len(p.buf)))
 		delete(a.parts, rank)
+	}
+}
+
+// recycle gives an entry's assembly buffer back, once the entry has been
+// decoded or reported.
+func (r *Rank) recycle(e Entry) {
+	if e.pooled {
+		r.bufs.put(e.Body)
 	}
 }
 

@@ -76,6 +76,9 @@ type Entry struct {
 	// Staged entries carry a descriptor of a chunk of a large envelope;
 	// the assembler turns them into the envelope.
 	Staged bool
+	// pooled: Body is an assembly buffer, given back once the entry is
+	// decoded or reported (Rank.recycle).
+	pooled bool
 }
 
 // ParseFrame checks a whole frame before anything in it is used and returns

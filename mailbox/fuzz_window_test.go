@@ -314,12 +314,12 @@ func (h *recHandler) take() []handlerCall {
 }
 
 func (h *recHandler) Decode(target *actor.PID, body []byte) (any, bool, bool) {
-	h.add(handlerCall{kind: "decode", target: target.String(), body: body})
+	h.add(handlerCall{kind: "decode", target: target.String(), body: bytes.Clone(body)})
 	return nil, false, false
 }
 
 func (h *recHandler) DeadLetter(target string, body []byte, reason error) {
-	h.add(handlerCall{kind: "dead letter", target: target, body: body, reason: reason})
+	h.add(handlerCall{kind: "dead letter", target: target, body: bytes.Clone(body), reason: reason})
 }
 
 func (h *recHandler) DeadMessage(target *actor.PID, _ any) {
@@ -329,7 +329,7 @@ func (h *recHandler) DeadMessage(target *actor.PID, _ any) {
 func (h *recHandler) Local(_ *actor.PID, msg any) (any, bool) { return msg, true }
 
 func (h *recHandler) Inbox(body []byte) bool {
-	h.add(handlerCall{kind: "inbox", body: body})
+	h.add(handlerCall{kind: "inbox", body: bytes.Clone(body)})
 	return false
 }
 

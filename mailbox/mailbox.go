@@ -325,6 +325,7 @@ func (m *Mailbox) nextUser() (any, bool) {
 				m.holding.Store(false)
 			}
 			v, system, ok := m.decode(e)
+			m.rank.recycle(e)
 			if !ok {
 				continue
 			}

@@ -128,6 +128,7 @@ func (r *Rank) drainInbox(frame []byte, entries []Entry) ([]byte, []Entry) {
 			if !r.h.Inbox(e.Body) {
 				r.done.Add(1)
 			}
+			r.recycle(e)
 		}
 	}
 }
@@ -186,6 +187,7 @@ func (r *Rank) drainUnbound(s *ringSlot, frame []byte, entries []Entry) ([]byte,
 		}
 		for _, e := range entries {
 			r.h.DeadLetter(Address{Index: s.index, Incarnation: e.Incarnation}.String(), e.Body, ErrStale)
+			r.recycle(e)
 			r.done.Add(1)
 		}
 	}

@@ -55,6 +55,7 @@ type Rank struct {
 	bells   []*rma.Channel // every rank's doorbell, attached
 	inboxes []*rma.Channel // every rank's inbox, attached
 	stage   *stager        // this rank's staging window (large envelopes)
+	bufs    bufferPool     // assembly buffers of large envelopes
 	inAsm   assembler      // large envelopes arriving in the inbox (the poller's)
 
 	pool  pool
