@@ -18,9 +18,9 @@ import (
 //     still waiting for a reply on this rank with a dead letter (Request
 //     and futures fail with ErrDeadLetter). That stops the future's timer:
 //     until its timeout (an hour for a Request whose ctx has no deadline)
-//     the timer would keep the whole system, windows included, alive; it
-//     also ends the goroutine System.Request leaves waiting when its ctx
-//     is cancelled;
+//     the timer would keep the whole system, windows included, alive
+//     (System.Request needs none of this: its reply address is a registry
+//     entry removed when it returns);
 //   - shuts the protoactor actor system down.
 //
 // ctx bounds only the wait for goroutines still running an actor's

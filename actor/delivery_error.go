@@ -12,10 +12,10 @@ import (
 
 // Errors a request can fail with, besides those of codec and mailbox.
 var (
-	// ErrRankClosed reports a request or a wait whose target rank has
-	// closed its actor system or returned from its program: nothing will
-	// answer.
-	ErrRankClosed = errors.New("actor: target rank has closed")
+	// ErrRankClosed reports a request, a wait or a System.Send waiting
+	// for room whose target rank has closed its actor system or returned
+	// from its program: nothing will answer.
+	ErrRankClosed = mailbox.ErrRankClosed
 	// ErrUnknownKind reports a kind no rank registered (cluster).
 	ErrUnknownKind = errors.New("actor: unknown actor kind")
 	// ErrMessageTooLarge reports a message whose envelope is over the

@@ -19,12 +19,34 @@ import (
 // timeouts), which never cross ranks as user messages and are not checked.
 var protoactorPkg = reflect.TypeFor[pa.PID]().PkgPath()
 
-// checkLocal reports whether msg may go to an actor of this rank.
-func (s *System) checkLocal(msg any) error {
-	_, m, _ := pa.UnwrapEnvelope(msg)
-	if _, err := s.localCopy(m); err != nil {
+// checkedCopy applies localCopy to msg, a plain message or an envelope
+// (whose header and sender it keeps).
+func (s *System) checkedCopy(msg any) (any, error) {
+	env, isEnv := msg.(*pa.MessageEnvelope)
+	if !isEnv {
+		return s.localCopy(msg)
+	}
+	v, err := s.localCopy(env.Message)
+	if err != nil || v == env.Message {
+		return msg, err
+	}
+	return &pa.MessageEnvelope{Header: env.Header, Message: v, Sender: env.Sender}, nil
+}
+
+// sendLocal sends msg to pid, an actor of this rank, checked once: to an
+// rmactor mailbox directly (so that the mailbox does not check it again),
+// to any other process through protoactor. A message that fails the check
+// is not sent; the error is the caller's to return.
+func (s *System) sendLocal(pid *PID, msg any) error {
+	v, err := s.checkedCopy(msg)
+	if err != nil {
 		return err
 	}
+	if m, ok := s.mb.Lookup(pid.Id); ok {
+		m.PostChecked(v)
+		return nil
+	}
+	s.as.Root.Send(pid, v)
 	return nil
 }
 
@@ -82,25 +104,11 @@ func isProtoactorMessage(m any) bool {
 // target's mailbox, checked (and copied with WithEncodeLocal). A message
 // that fails is reported as a dead letter, its requester answered.
 func (s *System) Local(target *pa.PID, msg any) (any, bool) {
-	env, isEnv := msg.(*pa.MessageEnvelope)
-	m := msg
-	if isEnv {
-		m = env.Message
-	}
-	v, err := s.localCopy(m)
+	v, err := s.checkedCopy(msg)
 	if err != nil {
-		var sender *pa.PID
-		if isEnv {
-			sender = env.Sender
-		}
+		_, m, sender := pa.UnwrapEnvelope(msg)
 		s.publishDead(target, m, sender, fmt.Errorf("actor: to %s: %w", target.Id, err))
 		return nil, false
 	}
-	if !isEnv {
-		return v, true
-	}
-	if v == env.Message {
-		return msg, true
-	}
-	return &pa.MessageEnvelope{Header: env.Header, Message: v, Sender: env.Sender}, true
+	return v, true
 }

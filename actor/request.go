@@ -7,11 +7,9 @@ import (
 	"time"
 
 	pa "github.com/asynkron/protoactor-go/actor"
-)
 
-// presencePoll is how often a request or a wait looks whether its target
-// rank has closed.
-const presencePoll = 20 * time.Millisecond
+	"github.com/rmactor/rmactor/mailbox"
+)
 
 // replyProcess is the reply address of one System.Request: a process in
 // protoactor's registry that hands the first message it gets to the
@@ -56,18 +54,20 @@ func (s *System) Request(ctx context.Context, pid *PID, msg any) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("actor: request: %w", err)
 	}
-	if k == s.rank {
-		if err := s.checkLocal(msg); err != nil {
-			return nil, fmt.Errorf("actor: request to %s/%s: %w", pid.Address, pid.Id, err)
-		}
-	}
 	p := &replyProcess{s: s, got: make(chan any, 1)}
 	self, ok := s.as.ProcessRegistry.Add(p, "request"+s.as.ProcessRegistry.NextId())
 	if !ok {
 		return nil, fmt.Errorf("actor: request to %s/%s: no reply address", pid.Address, pid.Id)
 	}
 	defer s.as.ProcessRegistry.Remove(self)
-	s.as.Root.RequestWithCustomSender(pid, msg, self)
+	if k == s.rank {
+		env := &pa.MessageEnvelope{Message: msg, Sender: self}
+		if err := s.sendLocal(pid, env); err != nil {
+			return nil, fmt.Errorf("actor: request to %s/%s: %w", pid.Address, pid.Id, err)
+		}
+	} else {
+		s.as.Root.RequestWithCustomSender(pid, msg, self)
+	}
 	v, err := s.await(ctx, k, p.got)
 	if err != nil {
 		return nil, fmt.Errorf("actor: request to %s/%s: %w", pid.Address, pid.Id, err)
@@ -79,7 +79,7 @@ func (s *System) Request(ctx context.Context, pid *PID, msg any) (any, error) {
 func (s *System) await(ctx context.Context, k int, got <-chan any) (any, error) {
 	var tick <-chan time.Time
 	if k != s.rank {
-		t := time.NewTicker(presencePoll)
+		t := time.NewTicker(mailbox.PresencePoll)
 		defer t.Stop()
 		tick = t.C
 	}

@@ -174,10 +174,9 @@ func (s *System) Send(ctx context.Context, pid *PID, msg any) error {
 		return err
 	}
 	if k == s.rank {
-		if err := s.checkLocal(msg); err != nil {
+		if err := s.sendLocal(pid, msg); err != nil {
 			return fmt.Errorf("actor: send to %s: %w", pid.Id, err)
 		}
-		s.as.Root.Send(pid, msg)
 		if m, ok := s.mb.Lookup(pid.Id); ok {
 			if err := waitFor(ctx, func() bool { return m.UserMessageCount() <= s.cfg.capacity }); err != nil {
 				return fmt.Errorf("actor: send to %s: %w: %w", pid.Id, mailbox.ErrMailboxFull, err)

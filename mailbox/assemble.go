@@ -128,10 +128,3 @@ func (r *Rank) recycle(e Entry) {
 		r.bufs.put(e.Body)
 	}
 }
-
-// reset drops envelopes in the middle of arriving (the rank is closing).
-func (a *assembler) reset() {
-	for rank := range a.parts {
-		a.drop(rank)
-	}
-}

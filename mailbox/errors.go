@@ -28,6 +28,9 @@ var (
 	// ended) while a mailbox stayed full. The message it was sending is
 	// queued and will be delivered; it is the wait for room that failed.
 	ErrMailboxFull = errors.New("mailbox: mailbox full")
+	// ErrRankClosed reports a wait on another rank that has closed its
+	// mailboxes or left the world: nothing sent to it will be taken.
+	ErrRankClosed = errors.New("mailbox: target rank has closed")
 	// ErrClosed reports use of a rank's mailboxes after Close.
 	ErrClosed = errors.New("mailbox: rank closed")
 )

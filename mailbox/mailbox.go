@@ -169,6 +169,14 @@ func (m *Mailbox) PostUserMessage(msg any) {
 	m.post(&m.user, &m.userCount, msg)
 }
 
+// PostChecked queues a user message from this rank that the caller has
+// already checked by Handler.Local's rules (the actor layer's direct
+// same-rank path), so that it is not checked twice.
+func (m *Mailbox) PostChecked(msg any) {
+	m.countSent()
+	m.post(&m.user, &m.userCount, msg)
+}
+
 // PostSystemMessage queues a system message from this rank.
 func (m *Mailbox) PostSystemMessage(msg any) {
 	m.countSent()

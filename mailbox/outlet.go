@@ -203,12 +203,23 @@ func (o *Outlet) Backlog() int { return int(o.backlog.Load()) }
 // staging window's worth of bytes of large envelopes is not staged yet, so
 // that a sender outside any actor is slowed by a full mailbox or a slow
 // reader of large messages.
+//
+// A target rank that closes or leaves while the sender waits ends the wait
+// with ErrRankClosed (looked at every PresencePoll): its mailbox will never
+// make room.
 func (o *Outlet) WaitRoom(ctx context.Context, limit int) error {
 	var idle Idler
+	var lastLook time.Time
 	for o.backlog.Load() > int64(limit) || o.unstaged.Load() > int64(o.r.cfg.StagingBytes) {
 		o.r.kick()
 		if err := idle.Pause(ctx); err != nil {
 			return fmt.Errorf("%w: waiting for room in a mailbox of rank %d: %w", ErrMailboxFull, o.owner, err)
+		}
+		if now := time.Now(); now.Sub(lastLook) >= PresencePoll {
+			lastLook = now
+			if o.r.PeerGone(o.owner) {
+				return fmt.Errorf("%w: rank %d, while waiting for room in its mailbox", ErrRankClosed, o.owner)
+			}
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package mailbox
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/rmactor/rmactor/rma"
 )
@@ -18,6 +19,10 @@ const (
 	stateOpen   = 0
 	stateClosed = 1
 )
+
+// PresencePoll is how often a wait on another rank (here, and the actor
+// layer's requests) looks whether that rank has closed or left.
+const PresencePoll = 20 * time.Millisecond
 
 // presenceOffset is where the state word lies in the control window.
 func (r *Rank) presenceOffset() int { return (r.layout.maxRings + 1) * controlSlot }

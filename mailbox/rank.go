@@ -395,7 +395,6 @@ func (r *Rank) Close(ctx context.Context) error {
 			return errors.Join(errs...)
 		}
 	}
-	r.inAsm.reset()
 	errs = append(errs, r.untaken())
 	if err := r.world.Barrier(ctx); err != nil {
 		errs = append(errs, err)

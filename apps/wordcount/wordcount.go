@@ -94,7 +94,9 @@ func (cfg *Config) Flags(fs *flag.FlagSet) {
 const (
 	reduceKind = "wc.reduce"
 	// maxBatchWords caps the entries of a batch, a page of a table and
-	// --top: the codec takes arrays of at most 1<<16 elements.
+	// --top, so that each is one modest message (the codec itself takes
+	// far longer lists, up to the maximum message size); a larger --top
+	// is refused with rma.ErrInvalidArgument.
 	maxBatchWords = 1 << 15
 )
 
