@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/rmactor/rmactor/codec"
 	"github.com/rmactor/rmactor/mailbox"
@@ -116,7 +117,17 @@ func (s *System) encode(dst []byte, msg any) (string, []byte, error) {
 	if d, ok := msg.(*DeliveryError); ok && d != nil {
 		return deliveryErrorName, d.appendTo(dst), nil
 	}
-	return s.cfg.codec.AppendEncode(dst, msg)
+	return s.cfg.codec.AppendEncodeGrow(dst, msg, s.growBody)
+}
+
+// growBody makes room for an envelope's payload: in the rank's pool of
+// large-envelope buffers when the envelope will not fit a pooled send
+// buffer (the outlet gives it back once staged), by append otherwise.
+func (s *System) growBody(b []byte, n int) []byte {
+	if len(b)+n <= maxPooledBuffer {
+		return slices.Grow(b, n)
+	}
+	return append(s.mb.Buffer(len(b)+n), b...)
 }
 
 // wireName is the type name encode gives msg.

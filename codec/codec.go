@@ -82,11 +82,25 @@ func New(opts ...Option) (*Codec, error) {
 // On error, out is dst: its length is unchanged, though bytes of its
 // capacity past its length may have been written.
 func (c *Codec) AppendEncode(dst []byte, msg any) (name string, out []byte, err error) {
+	return c.AppendEncodeGrow(dst, msg, nil)
+}
+
+// Grow returns a slice holding b's bytes with room for at least n more
+// bytes past its length: a caller's way of choosing the memory a large
+// payload is encoded into (a pooled buffer, say).
+type Grow func(b []byte, n int) []byte
+
+// AppendEncodeGrow is AppendEncode with a say in where the payload goes:
+// when the payload's size is known before it is encoded (a protobuf
+// message) and dst has no room for it, the payload is encoded into
+// grow(dst, size) rather than into memory the encoder allocates. A nil grow
+// is AppendEncode. The result is the same bytes either way.
+func (c *Codec) AppendEncodeGrow(dst []byte, msg any, grow Grow) (name string, out []byte, err error) {
 	if msg == nil {
 		return "", dst, fmt.Errorf("%w: nil message", ErrUnknownType)
 	}
 	if m, ok := msg.(proto.Message); ok {
-		return c.protoCache().appendProto(dst, m)
+		return c.protoCache().appendProto(dst, m, grow)
 	}
 	gt := c.lookupType(reflect.TypeOf(msg))
 	if gt == nil {

@@ -85,12 +85,23 @@ func (pc *protoCache) messageType(name string) (protoreflect.MessageType, error)
 }
 
 // appendProto appends the protobuf encoding of m to dst and returns its name.
-func (pc *protoCache) appendProto(dst []byte, m proto.Message) (string, []byte, error) {
+// With grow set, it sizes m first and lets grow make the room.
+func (pc *protoCache) appendProto(dst []byte, m proto.Message, grow Grow) (string, []byte, error) {
 	name := pc.name(m.ProtoReflect().Descriptor())
 	if len(name) > MaxNameLen {
 		return "", dst, fmt.Errorf("%w: %s: the name is longer than %d bytes", ErrEncode, quoteName(name), MaxNameLen)
 	}
-	out, err := proto.MarshalOptions{}.MarshalAppend(dst, m)
+	opts := proto.MarshalOptions{}
+	if grow != nil {
+		// Size caches the sizes of m and its submessages, and the
+		// marshal right after reuses them, so sizing first costs
+		// nothing extra: the encoder sizes the message anyway.
+		if n := opts.Size(m); cap(dst)-len(dst) < n {
+			dst = grow(dst, n)
+		}
+		opts.UseCachedSize = true
+	}
+	out, err := opts.MarshalAppend(dst, m)
 	if err != nil {
 		return "", dst, fmt.Errorf("%w: %q: %w", ErrEncode, name, err)
 	}

@@ -146,7 +146,9 @@ func (r *Rank) CheckSize(n int) error {
 func (o *Outlet) Send(inc uint32, body []byte) error { return o.send(inc, body, false) }
 
 // Give is Send for a body the caller hands over and never touches again: a
-// large envelope is kept as it is instead of copied.
+// large envelope is kept as it is instead of copied, and once it is staged
+// its memory goes back to the rank's buffer pool if it came from there
+// (Rank.Buffer).
 func (o *Outlet) Give(inc uint32, body []byte) error { return o.send(inc, body, true) }
 
 func (o *Outlet) send(inc uint32, body []byte, owned bool) error {
@@ -166,7 +168,7 @@ func (o *Outlet) send(inc uint32, body []byte, owned bool) error {
 	if len(body)+FrameOverhead > r.cfg.SlotBytes {
 		o.seal()
 		if !owned {
-			body = append([]byte(nil), body...)
+			body = append(r.bufs.get(len(body))[:0], body...)
 		}
 		o.unstaged.Add(int64(len(body)))
 		o.queued = append(o.queued, pending{large: &largeSend{inc: inc, body: body}})
@@ -330,6 +332,9 @@ func (o *Outlet) flushLarge(r *Rank, l *largeSend) (done, moved bool) {
 		r.stats.bytesOut.Add(uint64(len(l.desc) + l.chunk))
 		l.desc = nil
 		if l.sent == len(l.body) {
+			// Every byte is in the staging window: the body is free.
+			r.bufs.put(l.body)
+			l.body = nil
 			r.stats.messagesOut.Add(1)
 			o.backlog.Add(-1)
 			return true, moved
