@@ -37,6 +37,7 @@ func (r *Rank) Abort(ctx context.Context) error {
 	r.closed.Store(true)
 	r.closing.Store(true)
 	r.stopOnce.Do(func() { close(r.stop) })
+	r.wakeSelf()
 	stopped := make(chan struct{})
 	go func() {
 		r.wg.Wait() // the poller, its followers and the flusher
@@ -53,6 +54,7 @@ func (r *Rank) Abort(ctx context.Context) error {
 			return fmt.Errorf("mailbox: abort on rank %d: %d mailbox(es) still running: %w", r.rank, r.active.Load(), err)
 		}
 	}
+	r.closeWakeups()
 	return nil
 }
 

@@ -68,6 +68,8 @@ func (a *assembler) chunk(e Entry) ([]byte, error) {
 	// envelope incomplete: it is dropped below.
 	if rerr := r.ctl.Store(d.rank, r.stage.stateOffset(d.block), d.tag); rerr != nil {
 		err = errors.Join(err, fmt.Errorf("mailbox: releasing block %d of rank %d: %w", d.block, d.rank, rerr))
+	} else {
+		r.wakeFlusher(d.rank)
 	}
 	if err != nil {
 		a.drop(d.rank)

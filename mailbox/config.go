@@ -44,8 +44,14 @@ type Config struct {
 	// ChunkBytes is the size of one staging block: the unit in which large
 	// envelopes are staged, read and released.
 	ChunkBytes int
+	// Wakeups lets idle ranks on one machine sleep until another rank has
+	// work for them, and be woken at once (wake.go), rather than poll
+	// with timers that wake them a millisecond late. Ranks may differ.
+	Wakeups bool
 	// Logger receives the package's logs.
 	Logger *zap.Logger
+
+	pollerNap time.Duration // tests: the poller's longest sleep (wake.go)
 }
 
 // Option changes a Config.
@@ -60,7 +66,7 @@ const (
 
 // DefaultConfig is 16-slot mailboxes of 2 KiB slots in a 64 MiB arena,
 // with aggregation on; envelopes up to 256 MiB, larger than a slot ones
-// through an 8 MiB staging window in 256 KiB chunks.
+// through an 8 MiB staging window in 256 KiB chunks; wake-ups on.
 func DefaultConfig() Config {
 	return Config{
 		Capacity:        16,
@@ -72,6 +78,7 @@ func DefaultConfig() Config {
 		MaxMessageBytes: DefaultMaxMessageBytes,
 		StagingBytes:    DefaultStagingBytes,
 		ChunkBytes:      DefaultChunkBytes,
+		Wakeups:         true,
 		Logger:          zap.NewNop(),
 	}
 }
@@ -173,4 +180,10 @@ func WithLogger(l *zap.Logger) Option {
 		}
 		return nil
 	}
+}
+
+// WithWakeups turns wake-ups between ranks on one machine on (the default)
+// or off (Config.Wakeups).
+func WithWakeups(on bool) Option {
+	return func(c *Config) error { c.Wakeups = on; return nil }
 }

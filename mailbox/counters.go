@@ -9,6 +9,7 @@ type counters struct {
 	framesOut, messagesOut, bytesOut atomic.Uint64
 	framesIn, messagesIn, bytesIn    atomic.Uint64
 	badFrames                        atomic.Uint64
+	wakeups                          atomic.Uint64 // wake-ups sent to sleeping ranks
 
 	_         [64]byte
 	queueHigh highWater // most user messages waiting in memory in one mailbox

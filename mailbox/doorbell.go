@@ -32,25 +32,27 @@ import (
 // slot per token is never full and ringing never waits. docs/protocol.md has
 // the longer argument.
 
-// ring tells rank owner that the ring of token tok has a new frame.
-func ring(ctl rma.Window, bell *rma.Channel, owner int, tok uint64) error {
+// ring tells rank owner that the ring of token tok has a new frame, and
+// reports whether it put the token (rather than finding it there already):
+// the caller then wakes owner's poller (wake.go).
+func ring(ctl rma.Window, bell *rma.Channel, owner int, tok uint64) (bool, error) {
 	prev, err := ctl.CompareAndSwap(owner, armedOffset(tok), 0, 1)
 	if err != nil {
-		return fmt.Errorf("mailbox: doorbell of rank %d: %w", owner, err)
+		return false, fmt.Errorf("mailbox: doorbell of rank %d: %w", owner, err)
 	}
 	if prev != 0 {
-		return nil
+		return false, nil
 	}
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], tok)
 	ok, err := bell.TryPut(b[:])
 	if err != nil {
-		return fmt.Errorf("mailbox: doorbell of rank %d: %w", owner, err)
+		return false, fmt.Errorf("mailbox: doorbell of rank %d: %w", owner, err)
 	}
 	if !ok {
-		return fmt.Errorf("%w: doorbell of rank %d full: token %d armed twice", rma.ErrCorrupt, owner, tok)
+		return false, fmt.Errorf("%w: doorbell of rank %d full: token %d armed twice", rma.ErrCorrupt, owner, tok)
 	}
-	return nil
+	return true, nil
 }
 
 // answer is the poller's half: it takes the next token, if any, and disarms

@@ -164,7 +164,7 @@ func produceDoorbell(ctx context.Context, w rma.World, p doorbellParams, ctl, do
 					runtime.Gosched()
 				}
 				jitter()
-				if err := ring(ctl, bell, 0, mailboxToken(idx)); err != nil {
+				if _, err := ring(ctl, bell, 0, mailboxToken(idx)); err != nil {
 					if p.rule == ruleDocumented || !errors.Is(err, rma.ErrCorrupt) {
 						errs <- err
 						return
@@ -464,12 +464,16 @@ func TestRingAnswer(t *testing.T) {
 		armed := func(tok uint64) (uint64, error) { return ctl.Load(0, armedOffset(tok)) }
 		var buf [8]byte
 		if w.Rank() == 1 {
-			for range 3 { // only the first ring puts the token
-				if err := ring(ctl, bell, 0, mailboxToken(1)); err != nil {
+			for i := range 3 { // only the first ring puts the token
+				put, err := ring(ctl, bell, 0, mailboxToken(1))
+				if err != nil {
 					return err
 				}
+				if put != (i == 0) {
+					return fmt.Errorf("ring %d reported put=%v", i, put)
+				}
 			}
-			if err := ring(ctl, bell, 0, inboxToken); err != nil {
+			if _, err := ring(ctl, bell, 0, inboxToken); err != nil {
 				return err
 			}
 			if a, err := armed(mailboxToken(1)); err != nil || a != 1 {
@@ -505,8 +509,8 @@ func TestRingAnswer(t *testing.T) {
 		}
 		if w.Rank() == 1 {
 			// Disarmed: ringing puts the token again.
-			if err := ring(ctl, bell, 0, mailboxToken(1)); err != nil {
-				return err
+			if put, err := ring(ctl, bell, 0, mailboxToken(1)); err != nil || !put {
+				return fmt.Errorf("ring after disarm: put=%v, %v", put, err)
 			}
 		}
 		if err := w.Barrier(ctx); err != nil {
@@ -523,7 +527,7 @@ func TestRingAnswer(t *testing.T) {
 					return fmt.Errorf("filling the doorbell: %v, %v", ok, err)
 				}
 			}
-			if err := ring(ctl, bell, 0, mailboxToken(2)); !errors.Is(err, rma.ErrCorrupt) {
+			if _, err := ring(ctl, bell, 0, mailboxToken(2)); !errors.Is(err, rma.ErrCorrupt) {
 				return fmt.Errorf("ring into a full doorbell: %v, want ErrCorrupt", err)
 			}
 			for range rings + 1 {

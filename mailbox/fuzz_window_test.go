@@ -266,7 +266,7 @@ func FuzzDoorbellToken(f *testing.F) {
 			t.Fatal(err)
 		}
 		for range 2 {
-			if err := ring(ctl, bell, 0, k); err != nil {
+			if _, err := ring(ctl, bell, 0, k); err != nil {
 				t.Fatalf("ring(%d): %v", k, err)
 			}
 		}

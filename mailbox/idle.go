@@ -13,6 +13,9 @@ import (
 // message after a short gap; yielding first keeps wake-ups in microseconds
 // while the work comes steadily, and sleeping later keeps idle ranks cheap.
 type Idler struct {
+	// Nap, if set, replaces the timer sleep: it sleeps at most the
+	// duration it is given and may return early (a wake-up, wake.go).
+	Nap   func(time.Duration)
 	polls int
 	since time.Time
 	sleep time.Duration
@@ -60,6 +63,15 @@ func (i *Idler) pause(done <-chan struct{}, cause func() error) error {
 		return nil
 	}
 	i.sleep = min(max(2*i.sleep, idleMinSleep), idleMaxSleep)
+	if i.Nap != nil {
+		i.Nap(i.sleep)
+		select {
+		case <-done:
+			return cause()
+		default:
+			return nil
+		}
+	}
 	if i.timer == nil {
 		i.timer = time.NewTimer(i.sleep)
 	} else {

@@ -284,8 +284,12 @@ func (o *Outlet) flushLocked(r *Rank) bool {
 	}
 	if put {
 		o.last = time.Since(r.out.epoch)
-		if err := ring(r.ctl, r.bells[o.owner], o.owner, o.tok); err != nil {
+		rang, err := ring(r.ctl, r.bells[o.owner], o.owner, o.tok)
+		if err != nil {
 			r.cfg.Logger.Error("mailbox: ringing a doorbell failed", zapErr(err))
+		}
+		if rang {
+			r.wakePoller(o.owner)
 		}
 	}
 	return len(o.queued) == 0 && o.cur.count == 0
@@ -428,7 +432,7 @@ func (r *Rank) flush() {
 			case <-timer.C:
 			}
 		}
-		var idle Idler
+		idle := Idler{Nap: r.flusherNap()}
 		for {
 			left, moved := r.flushDirty()
 			if left == 0 {

@@ -59,7 +59,7 @@ func (r *Rank) poll() {
 	var tokBuf [8]byte
 	var frame []byte
 	var entries []Entry
-	var idle Idler
+	idle := Idler{Nap: r.pollerNap()}
 	for {
 		tok, ok, err := answer(r.ctl, r.bell, r.rank, uint64(r.layout.maxRings+1), tokBuf[:])
 		if err != nil {

@@ -28,11 +28,12 @@ const PresencePoll = 20 * time.Millisecond
 func (r *Rank) presenceOffset() int { return (r.layout.maxRings + 1) * controlSlot }
 
 // stagingStateBase is where the staging blocks' state words start in the
-// control window, after the presence word.
-func (l layout) stagingStateBase() int { return (l.maxRings + 2) * controlSlot }
+// control window, after the presence word and the wake-up words (wake.go).
+func (l layout) stagingStateBase() int { return (l.maxRings + 3) * controlSlot }
 
 // controlBytes is the size of a rank's control window: two words per
-// token, the presence word, then a state word per staging block.
+// token, the presence word, the wake-up words, then a state word per
+// staging block.
 func (l layout) controlBytes(cfg Config) int { return l.stagingStateBase() + 8*stagingBlocks(cfg) }
 
 // PeerGone reports whether rank k has closed its actor system or left the
@@ -59,6 +60,7 @@ func (r *Rank) SettleInbox(ctx context.Context) error {
 		if r.closed.Load() || r.pollerGone.Load() {
 			return nil
 		}
+		r.wakePoller(r.rank) // a sleeping poller would look only later
 		if err := idle.Pause(ctx); err != nil {
 			return fmt.Errorf("mailbox: waiting for the inbox: %w", err)
 		}

@@ -57,6 +57,7 @@ type Rank struct {
 	stage   *stager        // this rank's staging window (large envelopes)
 	bufs    bufferPool     // assembly buffers of large envelopes
 	inAsm   assembler      // large envelopes arriving in the inbox (the poller's)
+	wake    wakeups        // wake-up lines of this rank and its peers (wake.go)
 
 	pool  pool
 	local sync.Map // actor id → *Mailbox, every live mailbox of this rank
@@ -139,6 +140,11 @@ type Stats struct {
 	// large messages whose chunks were still arriving: at most one
 	// message per sending rank and ring.
 	AssemblingHighWater int64
+	// Wakeups reports whether this rank's idle poller and flusher sleep
+	// until woken (Config.Wakeups, on one machine), and WakeupsSent how
+	// many times this rank woke a sleeping one, of any rank.
+	Wakeups     bool
+	WakeupsSent uint64
 }
 
 // layout places the doorbell, the inbox and the rings in the arena.
@@ -216,6 +222,9 @@ func (r *Rank) open(ctx context.Context) error {
 	if r.ctl, err = r.world.Allocate(ctx, r.layout.controlBytes(r.cfg)); err != nil {
 		return fmt.Errorf("mailbox: control window: %w", err)
 	}
+	if err := r.openWakeups(); err != nil {
+		return fmt.Errorf("mailbox: wake-up lines: %w", err)
+	}
 	if r.arena, err = rma.NewArena(ctx, r.world, r.cfg.ArenaBytes); err != nil {
 		return fmt.Errorf("mailbox: arena: %w", err)
 	}
@@ -231,6 +240,9 @@ func (r *Rank) open(ctx context.Context) error {
 	}
 	if err := r.world.Barrier(ctx); err != nil {
 		return fmt.Errorf("mailbox: %w", err)
+	}
+	if err := r.learnWakeups(); err != nil {
+		return fmt.Errorf("mailbox: wake-up lines: %w", err)
 	}
 	n := r.world.Size()
 	r.bells = make([]*rma.Channel, n)
@@ -254,6 +266,7 @@ func (r *Rank) open(ctx context.Context) error {
 // a panic in process, a hang in MPI_Win_free under MPI). The windows' memory
 // goes with the Rank in process, at MPI_Finalize under MPI.
 func (r *Rank) abandon(context.Context) {
+	r.closeWakeups()
 	r.arena, r.ctl, r.stage = nil, nil, nil
 }
 
@@ -289,6 +302,8 @@ func (r *Rank) Stats() Stats {
 		StagingBlocks:         r.stage.nblocks,
 		StagedHighWater:       int(r.stats.stagedHigh.load()),
 		AssemblingHighWater:   r.stats.assemblingHigh.load(),
+		Wakeups:               r.wake.id != 0,
+		WakeupsSent:           r.stats.wakeups.Load(),
 	}
 }
 
@@ -382,6 +397,7 @@ func (r *Rank) Close(ctx context.Context) error {
 	r.closed.Store(true)
 	errs = append(errs, r.out.drain(ctx, r))
 	r.stopOnce.Do(func() { close(r.stop) })
+	r.wakeSelf()
 	r.wg.Wait()
 	// A stopped actor may still be turning its backlog into dead letters;
 	// let running mailboxes finish, and keep later runs off the rings.
@@ -399,6 +415,7 @@ func (r *Rank) Close(ctx context.Context) error {
 	if err := r.world.Barrier(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	r.closeWakeups()
 	errs = append(errs, r.arena.Close(ctx), r.ctl.Free(ctx), r.stage.win.Free(ctx))
 	return errors.Join(errs...)
 }
@@ -423,6 +440,7 @@ func (r *Rank) settle(ctx context.Context) error {
 			}
 			polls = r.emptyPolls.Load()
 		}
+		r.wakePoller(r.rank) // a sleeping poller would look only later
 		if err := idle.Pause(ctx); err != nil {
 			return fmt.Errorf("mailbox: close: %d mailbox(es) still running: %w", r.active.Load(), err)
 		}

@@ -41,6 +41,14 @@ type SeparateMemory interface {
 	SeparateMemory() bool
 }
 
+// SharedMemory is implemented by windows whose every segment is mapped into
+// this process: the in-process backend, and MPI node shared memory. The ranks
+// of such a window run on one machine, so they can wake each other directly
+// instead of polling.
+type SharedMemory interface {
+	SharedMemory() bool
+}
+
 // Window is one rank's handle on a collectively allocated window. Target is a
 // rank; offsets are bytes from the start of the target's segment. Atomic
 // operations work on 8-byte words at 8-byte aligned offsets and are atomic

@@ -29,6 +29,10 @@ type Segments struct {
 	SegFreed []*atomic.Bool
 }
 
+// SharedMemory reports that every segment is mapped into this process
+// (rma.SharedMemory).
+func (s *Segments) SharedMemory() bool { return true }
+
 // CheckRank validates target as a rank of a world of ranks ranks.
 func CheckRank(prefix, op string, target, ranks int) error {
 	if target < 0 || target >= ranks {
