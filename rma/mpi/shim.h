@@ -6,6 +6,8 @@
 #define RMACTOR_SHIM_H
 
 #include <mpi.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +230,51 @@ static inline int rm_sync(MPI_Win win, int *call) {
 	RM_CHECK(MPI_Win_sync(win), RM_CALL_WIN_SYNC);
 	RM_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE), RM_CALL_IPROBE);
 	return MPI_SUCCESS;
+}
+
+// Progress thread. One-sided operations over a network (osc ucx over TCP,
+// MPICH) complete only while the target rank is inside MPI. A rank's Go
+// code enters MPI only when it polls, so a busy or sleeping rank would stall
+// every operation aimed at it. This native thread enters MPI (MPI_Iprobe,
+// which runs every registered progress engine) every interval_ns
+// nanoseconds until stop is set. It is a C thread, not a goroutine: it
+// holds no Go scheduler resources while it sleeps, and nanosleep keeps its
+// period in microseconds where a Go timer would be a millisecond late.
+typedef struct {
+	pthread_t thread;
+	int stop;
+	long interval_ns;
+	uint64_t rounds;
+} rm_progress;
+
+static void *rm_progress_main(void *arg) {
+	rm_progress *p = (rm_progress *)arg;
+	struct timespec ts = { p->interval_ns / 1000000000L, p->interval_ns % 1000000000L };
+	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
+		int flag = 0;
+		MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
+		__atomic_add_fetch(&p->rounds, 1, __ATOMIC_RELAXED);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+// rm_progress_start returns a started progress thread, or NULL.
+static inline rm_progress *rm_progress_start(long interval_ns) {
+	rm_progress *p = (rm_progress *)calloc(1, sizeof *p);
+	if (p == NULL) return NULL;
+	p->interval_ns = interval_ns;
+	if (pthread_create(&p->thread, NULL, rm_progress_main, p) != 0) { free(p); return NULL; }
+	return p;
+}
+
+static inline uint64_t rm_progress_rounds(rm_progress *p) { return __atomic_load_n(&p->rounds, __ATOMIC_RELAXED); }
+
+// rm_progress_stop stops and frees the thread.
+static inline void rm_progress_stop(rm_progress *p) {
+	__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(p->thread, NULL);
+	free(p);
 }
 
 #endif

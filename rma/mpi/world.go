@@ -31,6 +31,7 @@ type World struct {
 	closeOnce  sync.Once
 	closeErr   error
 	presence   rma.Window // one word per rank: 1 once it has left (Departed)
+	progress   *C.rm_progress // the progress thread (progress.go), or nil
 }
 
 var _ rma.World = (*World)(nil)
@@ -93,6 +94,9 @@ func Init() (*World, error) {
 	w.nodeRanks = max(int(local), 1)
 	shareCores(w.nodeRanks)
 	var err error
+	if err = w.startProgress(); err != nil {
+		return nil, err
+	}
 	if w.presence, err = w.Allocate(context.Background(), 8); err != nil {
 		return nil, fmt.Errorf("mpi: presence window: %w", err)
 	}
@@ -235,6 +239,7 @@ func (w *World) Close() error {
 		return fmt.Errorf("mpi: close: %w", rma.ErrClosed)
 	}
 	w.closeOnce.Do(func() {
+		w.stopProgress()
 		w.onThread(func() {
 			var call C.int
 			w.closeErr = mpiError(C.rm_finalize(&call), call)
