@@ -4,7 +4,10 @@ package mpi_test
 
 import (
 	"errors"
+	"os"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/rmactor/rmactor/rma/mpi"
 	"github.com/rmactor/rmactor/rma/mpi/mpitest"
@@ -33,5 +36,26 @@ func TestSecondInit(t *testing.T) {
 	_, err := mpi.Init()
 	if !errors.Is(err, mpi.ErrInitialized) {
 		t.Fatalf("second Init: %v, want ErrInitialized", err)
+	}
+}
+
+// TestProgressThread: with RMACTOR_MPI_PROGRESS set on a one-sided world,
+// the progress thread runs (and keeps running while the test waits for it);
+// without it, or on node shared memory, there is none.
+func TestProgressThread(t *testing.T) {
+	v := os.Getenv("RMACTOR_MPI_PROGRESS")
+	if v == "" || v == "off" || world.SharedMemory() {
+		if r := world.ProgressRounds(); r != 0 {
+			t.Fatalf("%d progress rounds without a progress thread", r)
+		}
+		return
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	start := world.ProgressRounds()
+	for world.ProgressRounds() < start+10 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the progress thread did not run: %d rounds", world.ProgressRounds())
+		}
+		runtime.Gosched()
 	}
 }
