@@ -160,3 +160,36 @@ func TestFailingRankEndsMPIJob(t *testing.T) {
 		}
 	}
 }
+
+// failedAt matches failjob's line for the moment its rank fails.
+var failedAt = regexp.MustCompile(`failjob: rank 1 fails \([a-z]+\) at ([0-9]+)`)
+
+// TestFailingRankEndsMultiHostJob: across hosts (network namespaces, made
+// by scripts/netns-cluster, whose path RMACTOR_NETNS_CLUSTER gives; the
+// multi-host leg of scripts/test sets it, as root), rank 1 runs on host 2
+// (mpirun --map-by node) and fails each way in the middle of the traffic:
+// the job ends within 5 s of the failure, non-zero, naming rank 1.
+func TestFailingRankEndsMultiHostJob(t *testing.T) {
+	script := os.Getenv("RMACTOR_NETNS_CLUSTER")
+	if script == "" {
+		t.Skip("RMACTOR_NETNS_CLUSTER not set (scripts/test-hosts sets it)")
+	}
+	bin := build(t, "mpi")
+	for _, mode := range modes {
+		for _, hosts := range []int{2, 3} {
+			t.Run(mode+"/"+strconv.Itoa(hosts)+"hosts", func(t *testing.T) {
+				args := []string{"mpirun", strconv.Itoa(hosts), "-n", strconv.Itoa(hosts), "-x", "GOMAXPROCS=1", "--", bin, "-mode", mode, "-rank", "1", "-after", "200"}
+				out, _, _ := runJob(t, script, args...)
+				end := time.Now()
+				require.Regexp(t, mpiNamesRank1, out, "output must name the failing rank")
+				m := failedAt.FindStringSubmatch(out)
+				require.NotNil(t, m, "failjob did not say when rank 1 failed: %s", out)
+				ns, err := strconv.ParseInt(m[1], 10, 64)
+				require.NoError(t, err)
+				took := end.Sub(time.Unix(0, ns))
+				require.Less(t, took, 5*time.Second, "the job took %v to end after rank 1 failed: %s", took, out)
+				t.Logf("ended %v after the failure", took)
+			})
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -90,6 +91,8 @@ func main() {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		// The test measures how long the job takes to end from here.
+		fmt.Fprintf(os.Stderr, "failjob: rank %d fails (%s) at %d\n", c.Rank(), *mode, time.Now().UnixNano())
 		switch *mode {
 		case "panic":
 			panic("failjob: deliberate panic")
