@@ -53,7 +53,8 @@ func DefaultConfig() Config {
 // ConfigFromEnv is DefaultConfig with RMACTOR_STRESS_MESSAGES, if set,
 // scaling the load cases, as it scales rmatest's stress cases: the load
 // cases send about that many messages, and the many-actors case spawns at
-// most that many actors.
+// most that many actors. RMACTOR_LARGE_BYTES, if set, is LargeBytes (the
+// multi-host leg sends at most 16 MiB across its TCP links).
 func ConfigFromEnv() (Config, error) {
 	cfg := DefaultConfig()
 	if s := os.Getenv("RMACTOR_STRESS_MESSAGES"); s != "" {
@@ -63,6 +64,13 @@ func ConfigFromEnv() (Config, error) {
 		}
 		cfg.Messages = n
 		cfg.Actors = min(cfg.Actors, n)
+	}
+	if s := os.Getenv("RMACTOR_LARGE_BYTES"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("RMACTOR_LARGE_BYTES=%q: want a positive byte count", s)
+		}
+		cfg.LargeBytes = n
 	}
 	return cfg, nil
 }
