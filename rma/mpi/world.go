@@ -30,7 +30,7 @@ type World struct {
 	closed     atomic.Bool
 	closeOnce  sync.Once
 	closeErr   error
-	presence   rma.Window // one word per rank: 1 once it has left (Departed)
+	presence   rma.Window     // one word per rank: 1 once it has left (Departed)
 	progress   *C.rm_progress // the progress thread (progress.go), or nil
 }
 
