@@ -192,6 +192,14 @@ func (c *Channel) putWait(ctx context.Context, msg []byte) error {
 		if err := w.wait(ctx, "put"); err != nil {
 			return err
 		}
+		// An owner waiting for room waits for other ranks' takes from its
+		// own window, which progress only while it is inside MPI (osc ucx
+		// over TCP, MPICH): its own full-ring checks are plain loads.
+		if c.ring.owned {
+			if err := c.ring.win.Sync(); err != nil {
+				return fmt.Errorf("rma: put: %w", err)
+			}
+		}
 	}
 }
 
