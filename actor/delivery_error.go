@@ -113,16 +113,16 @@ func parseDeliveryError(b []byte) (*DeliveryError, error) {
 
 // encode appends msg's payload to dst and returns its wire type name:
 // DeliveryError by the actor layer, everything else by the codec.
-func (s *System) encode(dst []byte, msg any) (string, []byte, error) {
+func (s *System) encode(dst []byte, msg any, grow codec.Grow) (string, []byte, error) {
 	if d, ok := msg.(*DeliveryError); ok && d != nil {
 		return deliveryErrorName, d.appendTo(dst), nil
 	}
-	return s.cfg.codec.AppendEncodeGrow(dst, msg, s.growBody)
+	return s.cfg.codec.AppendEncodeGrow(dst, msg, grow)
 }
 
-// growBody makes room for an envelope's payload: in the rank's pool of
-// large-envelope buffers when the envelope will not fit a pooled send
-// buffer (the outlet gives it back once staged), by append otherwise.
+// growBody makes room for an outgoing envelope's payload: in the rank's
+// pool of large-envelope buffers when the envelope will not fit a pooled
+// send buffer (the outlet gives it back once staged), by append otherwise.
 func (s *System) growBody(b []byte, n int) []byte {
 	if len(b)+n <= maxPooledBuffer {
 		return slices.Grow(b, n)

@@ -68,7 +68,9 @@ func (s *System) localCopy(m any) (any, error) {
 	}
 	b := s.bufs.Get().(*buffers)
 	defer s.bufs.Put(b)
-	name, payload, err := s.encode(b.payload[:0], m)
+	// Not the rank's large-buffer pool (growBody): nothing would give the
+	// buffer back, since the payload is decoded here and dropped.
+	name, payload, err := s.encode(b.payload[:0], m, nil)
 	b.payload = payload
 	if err != nil {
 		return nil, err

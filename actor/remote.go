@@ -171,7 +171,7 @@ func (s *System) sendRemote(o *mailbox.Outlet, inc uint32, target string, kind b
 	}
 	b.body = appendEnvelopeHead(b.body[:0], &e)
 	var name string
-	if name, b.body, err = s.encode(b.body, message); err != nil {
+	if name, b.body, err = s.encode(b.body, message, s.growBody); err != nil {
 		return err
 	}
 	if name != e.typeName {
