@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,7 +65,17 @@ func NewSystem(ctx context.Context, w rma.World, opts ...Option) (*System, error
 	s.as = pa.NewActorSystem(protoactorLogger(s.log, cfg.protoLevel))
 	// The address must be set before anything is spawned: PIDs copy it.
 	s.as.ProcessRegistry.Address = s.addrs[s.rank]
-	mb, err := mailbox.NewRank(ctx, w, s, append([]mailbox.Option{mailbox.WithLogger(s.log)}, cfg.mailbox...)...)
+	base := []mailbox.Option{mailbox.WithLogger(s.log)}
+	if v := os.Getenv("RMACTOR_RELAY"); v != "" {
+		// The operator's choice of path across ranks; options win.
+		mode, err := mailbox.ParseRelayMode(v)
+		if err != nil {
+			s.as.Shutdown()
+			return nil, fmt.Errorf("actor: RMACTOR_RELAY: %w", err)
+		}
+		base = append(base, mailbox.WithRelay(mode))
+	}
+	mb, err := mailbox.NewRank(ctx, w, s, append(base, cfg.mailbox...)...)
 	if err != nil {
 		s.as.Shutdown()
 		return nil, fmt.Errorf("actor: new system on rank %d: %w", s.rank, err)

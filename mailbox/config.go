@@ -48,6 +48,11 @@ type Config struct {
 	// work for them, and be woken at once (wake.go), rather than poll
 	// with timers that wake them a millisecond late. Ranks may differ.
 	Wakeups bool
+	// Relay chooses whether frames for other ranks travel as two-sided
+	// messages relayed by the receiver (relay.go) or are put into the
+	// target's ring; RelayAuto relays across hosts. Every rank must use
+	// the same value.
+	Relay RelayMode
 	// Logger receives the package's logs.
 	Logger *zap.Logger
 
@@ -178,6 +183,17 @@ func WithLogger(l *zap.Logger) Option {
 		if l != nil {
 			c.Logger = l
 		}
+		return nil
+	}
+}
+
+// WithRelay sets Config.Relay.
+func WithRelay(m RelayMode) Option {
+	return func(c *Config) error {
+		if m < RelayAuto || m > RelayOff {
+			return fmt.Errorf("%w: %v", rma.ErrInvalidArgument, m)
+		}
+		c.Relay = m
 		return nil
 	}
 }

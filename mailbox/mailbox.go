@@ -380,27 +380,18 @@ func (m *Mailbox) nextUser() (any, bool) {
 	}
 }
 
-// takeFrame takes one frame from the ring into pending.
+// takeFrame takes one frame from the ring, or relayed, into pending.
 func (m *Mailbox) takeFrame() bool {
-	frame, ok, err := m.slot.take(m.frame[:0])
-	if err != nil {
-		m.rank.cfg.Logger.Error("mailbox: ring take failed", zapPID(m.self), zapErr(err))
-		return false
-	}
+	m.slot.mu.Lock()
+	frame, pending, ok := m.slot.nextLocked(m.rank, m.frame, m.pending)
+	m.slot.mu.Unlock()
+	m.frame, m.pending = frame, pending
 	if !ok {
 		return false
 	}
-	m.frame = frame
-	m.pending, err = ParseFrame(frame, m.pending[:0])
-	m.pending = m.slot.asm.resolve(m.pending)
-	m.rank.stats.received(frame, len(m.pending))
 	m.rank.stats.queueHigh.raise(int64(len(m.pending)) + int64(m.userCount.Load()))
 	m.next = 0
 	m.holding.Store(len(m.pending) > 0)
-	if err != nil {
-		m.rank.cfg.Logger.Error("mailbox: dropped a malformed frame", zapPID(m.self), zapErr(err))
-		m.rank.stats.badFrames.Add(1)
-	}
 	return true
 }
 

@@ -30,7 +30,11 @@ type Outlet struct {
 	mu       sync.Mutex
 	tok      uint64
 	owner    int
+	index    int  // the target ring's index
 	inbox    bool // the target is a rank's inbox, not a mailbox ring
+	relayed  bool // frames go through the relay (relay.go), not into the ring
+	flying   []inFlight // relayed items not yet acked, oldest first
+	largeOut bool       // a relayed large envelope is not yet acked
 	ch       *rma.Channel
 	err      error // the ring cannot be reached: every envelope is a dead letter
 	cur      frameWriter
@@ -95,7 +99,7 @@ func (r *Rank) Outlet(t Target) (*Outlet, error) {
 	if ok {
 		return o, o.err
 	}
-	o = &Outlet{r: r, owner: t.Rank, inbox: t.Inbox}
+	o = &Outlet{r: r, owner: t.Rank, index: t.Address.Index, inbox: t.Inbox, relayed: r.relay != nil && t.Rank != r.rank}
 	o.cur.reset(r.cfg.SlotBytes)
 	if t.Inbox {
 		o.tok = inboxToken
@@ -241,6 +245,9 @@ func (o *Outlet) seal() {
 // rings the doorbell once if it put any. It reports whether nothing is
 // left.
 func (o *Outlet) flushLocked(r *Rank) bool {
+	if o.relayed {
+		return o.flushRelay(r)
+	}
 	put := false
 	for len(o.queued) > 0 {
 		q := o.queued[0]
@@ -471,15 +478,20 @@ func (r *Rank) flushDirty() (left int, moved bool) {
 	return left, moved
 }
 
-// drain flushes everything queued, waiting for room until ctx ends.
-func (os *outlets) drain(ctx context.Context, r *Rank) error {
+// drain flushes everything queued, waiting for room until ctx ends, and,
+// with acks, for the relay's acks: a relayed frame is in its mailbox once
+// acked.
+func (os *outlets) drain(ctx context.Context, r *Rank, acks bool) error {
 	var idle Idler
 	for {
 		left, _ := r.flushDirty()
-		if left == 0 {
+		if left == 0 && (!acks || r.relay == nil || r.relay.unacked.Load() == 0) {
 			return nil
 		}
 		if err := idle.Pause(ctx); err != nil {
+			if left == 0 {
+				return fmt.Errorf("mailbox: close: %d relayed batch(es) not yet taken by their mailboxes: %w", r.relay.unacked.Load(), err)
+			}
 			return fmt.Errorf("mailbox: close: %d outlet(s) still hold messages for full mailboxes: %w", left, err)
 		}
 	}

@@ -61,6 +61,17 @@ func (r *Rank) poll() {
 	var entries []Entry
 	idle := Idler{Nap: r.pollerNap()}
 	for {
+		relayed := false
+		if r.relay != nil {
+			var err error
+			relayed, err = r.relay.receive()
+			if err != nil && !errors.Is(err, rma.ErrClosed) {
+				r.cfg.Logger.Error("mailbox: relay", zapErr(err))
+			}
+			if relayed {
+				idle.Reset()
+			}
+		}
 		tok, ok, err := answer(r.ctl, r.bell, r.rank, uint64(r.layout.maxRings+1), tokBuf[:])
 		if err != nil {
 			if errors.Is(err, rma.ErrClosed) {
@@ -94,6 +105,9 @@ func (r *Rank) poll() {
 				}
 				idle.Reset()
 			}
+			continue
+		}
+		if relayed {
 			continue
 		}
 		r.emptyPolls.Add(1)
@@ -168,22 +182,9 @@ func (r *Rank) ringReady(tok uint64, frame []byte, entries []Entry) (*Mailbox, [
 func (r *Rank) drainUnbound(s *ringSlot, frame []byte, entries []Entry) ([]byte, []Entry) {
 	for {
 		var ok bool
-		var err error
-		frame, ok, err = s.takeLocked(frame[:0])
-		if err != nil {
-			r.cfg.Logger.Error("mailbox: ring take", zapErr(err))
-			return frame, entries
-		}
+		frame, entries, ok = s.nextLocked(r, frame, entries)
 		if !ok {
 			return frame, entries
-		}
-		entries, err = ParseFrame(frame, entries[:0])
-		entries = s.asm.resolve(entries)
-		r.stats.received(frame, len(entries))
-		if err != nil {
-			r.stats.badFrames.Add(1)
-			r.cfg.Logger.Error("mailbox: dropped a malformed frame", zapErr(err))
-			continue
 		}
 		for _, e := range entries {
 			r.h.DeadLetter(Address{Index: s.index, Incarnation: e.Incarnation}.String(), e.Body, ErrStale)

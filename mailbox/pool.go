@@ -29,18 +29,15 @@ type ringSlot struct {
 	// consumer at a time (the bound mailbox, or the drain of an unbound
 	// ring under mu).
 	asm assembler
+	// relayQ holds frames relayed from other ranks (relay.go), taken in
+	// turn with the ring's; guarded by mu.
+	relayQ    []relayed
+	relayTurn bool
 }
 
 // claimTopUp: rings are opened with rma.MaxClaim claims; every
 // claimTopUp takes another claimTopUp are added, so a ring never runs dry.
 const claimTopUp = rma.MaxClaim / 2
-
-// take takes one frame from the ring, appending it to dst.
-func (s *ringSlot) take(dst []byte) ([]byte, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.takeLocked(dst)
-}
 
 func (s *ringSlot) takeLocked(dst []byte) ([]byte, bool, error) {
 	out, ok, err := s.ch.TryTakeAppend(dst)

@@ -58,6 +58,7 @@ type Rank struct {
 	bufs    bufferPool     // assembly buffers of large envelopes
 	inAsm   assembler      // large envelopes arriving in the inbox (the poller's)
 	wake    wakeups        // wake-up lines of this rank and its peers (wake.go)
+	relay   *relay         // frames to and from other ranks as messages, or nil (relay.go)
 
 	pool  pool
 	local sync.Map // actor id → *Mailbox, every live mailbox of this rank
@@ -125,7 +126,8 @@ type Stats struct {
 	// handled.
 	QueueHighWater int64
 	// RingHighWater is the most frames seen waiting in one mailbox ring
-	// of this rank, read every few takes (so a lower bound).
+	// of this rank, read every few takes (so a lower bound), or in one
+	// mailbox's relay queue.
 	RingHighWater int64
 	Mailboxes     int // rings created so far
 	MaxMailboxes  int // rings the arena has room for
@@ -145,6 +147,18 @@ type Stats struct {
 	// many times this rank woke a sleeping one, of any rank.
 	Wakeups     bool
 	WakeupsSent uint64
+	// Relay reports whether this rank sends to other ranks through
+	// messages (Config.Relay), and RelayAcksSent how many messages it
+	// sent only to return credits.
+	Relay         bool
+	RelayAcksSent uint64
+}
+
+func (r *Rank) relayAcks() uint64 {
+	if r.relay == nil {
+		return 0
+	}
+	return r.relay.acksOut.Load()
 }
 
 // layout places the doorbell, the inbox and the rings in the arena.
@@ -244,6 +258,9 @@ func (r *Rank) open(ctx context.Context) error {
 	if err := r.learnWakeups(); err != nil {
 		return fmt.Errorf("mailbox: wake-up lines: %w", err)
 	}
+	if err := r.openRelay(ctx); err != nil {
+		return err
+	}
 	n := r.world.Size()
 	r.bells = make([]*rma.Channel, n)
 	r.inboxes = make([]*rma.Channel, n)
@@ -267,7 +284,7 @@ func (r *Rank) open(ctx context.Context) error {
 // goes with the Rank in process, at MPI_Finalize under MPI.
 func (r *Rank) abandon(context.Context) {
 	r.closeWakeups()
-	r.arena, r.ctl, r.stage = nil, nil, nil
+	r.arena, r.ctl, r.stage, r.relay = nil, nil, nil, nil
 }
 
 // Self is this rank's number.
@@ -304,6 +321,8 @@ func (r *Rank) Stats() Stats {
 		AssemblingHighWater:   r.stats.assemblingHigh.load(),
 		Wakeups:               r.wake.id != 0,
 		WakeupsSent:           r.stats.wakeups.Load(),
+		Relay:                 r.relay != nil,
+		RelayAcksSent:         r.relayAcks(),
 	}
 }
 
@@ -395,7 +414,9 @@ func (r *Rank) Close(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	r.closed.Store(true)
-	errs = append(errs, r.out.drain(ctx, r))
+	// Peers may have stopped polling by now: what is relayed from here on
+	// is sent, not waited for (their Close reports it untaken).
+	errs = append(errs, r.out.drain(ctx, r, false))
 	r.stopOnce.Do(func() { close(r.stop) })
 	r.wakeSelf()
 	r.wg.Wait()
@@ -411,11 +432,27 @@ func (r *Rank) Close(ctx context.Context) error {
 			return errors.Join(errs...)
 		}
 	}
+	if r.relay != nil {
+		// What arrived after the poller's last look is queued, to be
+		// reported below with what waits in the rings.
+		for {
+			got, err := r.relay.receive()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("mailbox: close: relay: %w", err))
+			}
+			if !got || err != nil {
+				break
+			}
+		}
+	}
 	errs = append(errs, r.untaken())
 	if err := r.world.Barrier(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	r.closeWakeups()
+	if r.relay != nil {
+		errs = append(errs, r.relay.close(ctx))
+	}
 	errs = append(errs, r.arena.Close(ctx), r.ctl.Free(ctx), r.stage.win.Free(ctx))
 	return errors.Join(errs...)
 }
@@ -428,7 +465,7 @@ func (r *Rank) settle(ctx context.Context) error {
 	polls := r.emptyPolls.Load()
 	quiet := 0
 	for {
-		if err := r.out.drain(ctx, r); err != nil {
+		if err := r.out.drain(ctx, r, true); err != nil {
 			return err
 		}
 		switch {
@@ -459,7 +496,11 @@ func (r *Rank) untaken() error {
 	count(r.inbox)
 	r.pool.mu.Lock()
 	for i := range r.pool.created {
-		count(r.pool.slots[i].Load().ch)
+		s := r.pool.slots[i].Load()
+		count(s.ch)
+		s.mu.Lock()
+		frames += uint64(len(s.relayQ))
+		s.mu.Unlock()
 	}
 	r.pool.mu.Unlock()
 	if frames == 0 {

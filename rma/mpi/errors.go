@@ -60,6 +60,12 @@ var callNames = map[C.int]string{
 	C.RM_CALL_COMM_SPLIT_TYPE:     "MPI_Comm_split_type",
 	C.RM_CALL_WIN_ALLOCATE_SHARED: "MPI_Win_allocate_shared",
 	C.RM_CALL_WIN_SHARED_QUERY:    "MPI_Win_shared_query",
+	C.RM_CALL_COMM_DUP:            "MPI_Comm_dup",
+	C.RM_CALL_COMM_FREE:           "MPI_Comm_free",
+	C.RM_CALL_ISEND:               "MPI_Isend",
+	C.RM_CALL_IMPROBE:             "MPI_Improbe",
+	C.RM_CALL_GET_COUNT:           "MPI_Get_count",
+	C.RM_CALL_MRECV:               "MPI_Mrecv",
 }
 
 // mpiError turns a C helper's result into a Go error (nil on success).

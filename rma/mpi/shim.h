@@ -40,6 +40,12 @@ enum {
 	RM_CALL_COMM_SPLIT_TYPE,
 	RM_CALL_WIN_ALLOCATE_SHARED,
 	RM_CALL_WIN_SHARED_QUERY,
+	RM_CALL_COMM_DUP,
+	RM_CALL_COMM_FREE,
+	RM_CALL_ISEND,
+	RM_CALL_IMPROBE,
+	RM_CALL_GET_COUNT,
+	RM_CALL_MRECV,
 };
 
 #define RM_CHECK(expr, which) do { int rc_ = (expr); if (rc_ != MPI_SUCCESS) { *call = (which); return rc_; } } while (0)
@@ -83,6 +89,41 @@ static inline int rm_ibarrier(MPI_Request *req, int *call) {
 
 static inline int rm_test(MPI_Request *req, int *done, int *call) {
 	RM_CHECK(MPI_Test(req, done, MPI_STATUS_IGNORE), RM_CALL_TEST);
+	return MPI_SUCCESS;
+}
+
+// Two-sided messages (messages.go) travel on a communicator of their own.
+static inline int rm_comm_dup(MPI_Comm *comm, int *call) {
+	RM_CHECK(MPI_Comm_dup(MPI_COMM_WORLD, comm), RM_CALL_COMM_DUP);
+	RM_CHECK(MPI_Comm_set_errhandler(*comm, MPI_ERRORS_RETURN), RM_CALL_COMM_SET_ERRHANDLER);
+	return MPI_SUCCESS;
+}
+
+static inline int rm_comm_free(MPI_Comm *comm, int *call) {
+	RM_CHECK(MPI_Comm_free(comm), RM_CALL_COMM_FREE);
+	return MPI_SUCCESS;
+}
+
+static inline int rm_isend(MPI_Comm comm, int dest, const void *buf, int n, MPI_Request *req, int *call) {
+	RM_CHECK(MPI_Isend(buf, n, MPI_BYTE, dest, 0, comm, req), RM_CALL_ISEND);
+	return MPI_SUCCESS;
+}
+
+// rm_improbe matches the next message from any rank, if one arrived, and
+// gives its source and size; the caller must then receive it (rm_mrecv).
+static inline int rm_improbe(MPI_Comm comm, int *found, int *src, int *n, MPI_Message *msg, int *call) {
+	MPI_Status st;
+	RM_CHECK(MPI_Improbe(MPI_ANY_SOURCE, 0, comm, found, msg, &st), RM_CALL_IMPROBE);
+	if (!*found) {
+		return MPI_SUCCESS;
+	}
+	*src = st.MPI_SOURCE;
+	RM_CHECK(MPI_Get_count(&st, MPI_BYTE, n), RM_CALL_GET_COUNT);
+	return MPI_SUCCESS;
+}
+
+static inline int rm_mrecv(void *buf, int n, MPI_Message *msg, int *call) {
+	RM_CHECK(MPI_Mrecv(buf, n, MPI_BYTE, msg, MPI_STATUS_IGNORE), RM_CALL_MRECV);
 	return MPI_SUCCESS;
 }
 
