@@ -30,9 +30,9 @@ type Outlet struct {
 	mu       sync.Mutex
 	tok      uint64
 	owner    int
-	index    int  // the target ring's index
-	inbox    bool // the target is a rank's inbox, not a mailbox ring
-	relayed  bool // frames go through the relay (relay.go), not into the ring
+	index    int        // the target ring's index
+	inbox    bool       // the target is a rank's inbox, not a mailbox ring
+	relayed  bool       // frames go through the relay (relay.go), not into the ring
 	flying   []inFlight // relayed items not yet acked, oldest first
 	largeOut bool       // a relayed large envelope is not yet acked
 	ch       *rma.Channel
