@@ -211,18 +211,26 @@ func (o *Outlet) Backlog() int { return int(o.backlog.Load()) }
 // reader of large messages.
 //
 // A target rank that closes or leaves while the sender waits ends the wait
-// with ErrRankClosed (looked at every PresencePoll): its mailbox will never
-// make room.
+// with ErrRankClosed: it is looked at once the backlog has not moved for a
+// PresencePoll (its mailbox will never make room). While the backlog moves
+// the target is plainly there, and no look is paid for: across hosts a
+// look is a network round trip.
 func (o *Outlet) WaitRoom(ctx context.Context, limit int) error {
 	var idle Idler
-	var lastLook time.Time
+	var since time.Time
+	var seen int64
 	for o.backlog.Load() > int64(limit) || o.unstaged.Load() > int64(o.r.cfg.StagingBytes) {
 		o.r.kick()
 		if err := idle.Pause(ctx); err != nil {
 			return fmt.Errorf("%w: waiting for room in a mailbox of rank %d: %w", ErrMailboxFull, o.owner, err)
 		}
-		if now := time.Now(); now.Sub(lastLook) >= PresencePoll {
-			lastLook = now
+		now := time.Now()
+		if b := o.backlog.Load() + o.unstaged.Load(); since.IsZero() || b != seen {
+			since, seen = now, b
+			continue
+		}
+		if now.Sub(since) >= PresencePoll {
+			since = now
 			if o.r.PeerGone(o.owner) {
 				return fmt.Errorf("%w: rank %d, while waiting for room in its mailbox", ErrRankClosed, o.owner)
 			}
