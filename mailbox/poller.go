@@ -60,17 +60,33 @@ func (r *Rank) poll() {
 	var frame []byte
 	var entries []Entry
 	idle := Idler{Nap: r.pollerNap()}
+	if r.relay != nil {
+		idle.Nap = nil // senders relay, they ring no doorbell and wake nobody
+	}
 	for {
-		relayed := false
 		if r.relay != nil {
-			var err error
-			relayed, err = r.relay.receive()
-			if err != nil && !errors.Is(err, rma.ErrClosed) {
+			// Every frame comes relayed: rings and doorbell stay empty.
+			relayed, err := r.relay.receive()
+			if errors.Is(err, rma.ErrClosed) {
+				r.pollerGone.Store(true)
+				return
+			}
+			if err != nil {
 				r.cfg.Logger.Error("mailbox: relay", zapErr(err))
 			}
 			if relayed {
 				idle.Reset()
+				// Let the goroutines it woke (a future's waiter, a
+				// mailbox) run now rather than after this poller's
+				// next spins.
+				runtime.Gosched()
+				continue
 			}
+			r.emptyPolls.Add(1)
+			if !idle.PauseUntil(r.stop) {
+				return
+			}
+			continue
 		}
 		tok, ok, err := answer(r.ctl, r.bell, r.rank, uint64(r.layout.maxRings+1), tokBuf[:])
 		if err != nil {
@@ -105,9 +121,6 @@ func (r *Rank) poll() {
 				}
 				idle.Reset()
 			}
-			continue
-		}
-		if relayed {
 			continue
 		}
 		r.emptyPolls.Add(1)

@@ -16,9 +16,10 @@ import (
 // in shared memory, outlets therefore send their frames as messages
 // (rma.Messages) and the receiving rank's poller relays them to its own
 // mailboxes: frames for a mailbox join an in-memory queue beside its ring,
-// frames for the inbox are delivered at once. Rings, doorbells and wake-up
-// lines stay node-local concerns; claims, the sent/done counts of
-// termination, incarnations and dead letters work as on the ring path.
+// frames for the inbox are delivered at once. A relaying rank relays to
+// every rank, itself included, so its rings and doorbell stay empty and
+// are not polled; claims, the sent/done counts of termination,
+// incarnations and dead letters work as on the ring path.
 //
 // Flow control is by credits, so that a slow mailbox holds no more than its
 // ring would: an outlet has at most Capacity frames in flight, counted

@@ -337,6 +337,9 @@ func (s *ringSlot) nextLocked(r *Rank, frame []byte, entries []Entry) ([]byte, [
 			frame = append(frame[:0], it.frame...)
 			r.bufs.put(it.buf)
 		} else {
+			if r.relay != nil {
+				continue // a relaying rank's rings stay empty
+			}
 			var ok bool
 			var err error
 			frame, ok, err = s.takeLocked(frame[:0])
