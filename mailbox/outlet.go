@@ -34,7 +34,6 @@ type Outlet struct {
 	inbox    bool       // the target is a rank's inbox, not a mailbox ring
 	relayed  bool       // frames go through the relay (relay.go), not into the ring
 	flying   []inFlight // relayed items not yet acked, oldest first
-	largeOut bool       // a relayed large envelope is not yet acked
 	ch       *rma.Channel
 	err      error // the ring cannot be reached: every envelope is a dead letter
 	cur      frameWriter

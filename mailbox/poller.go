@@ -83,6 +83,13 @@ func (r *Rank) poll() {
 				continue
 			}
 			r.emptyPolls.Add(1)
+			if r.relay.chunking.Load() > 0 {
+				// Large sends progress only inside MPI: keep entering
+				// it, yielding to the rank's other goroutines.
+				idle.Reset()
+				runtime.Gosched()
+				continue
+			}
 			if !idle.PauseUntil(r.stop) {
 				return
 			}

@@ -30,9 +30,11 @@ import (
 //
 // A large envelope goes as chunks of ChunkBytes, each a place message
 // followed by the bytes (MPI moves those by rendezvous, straight into the
-// receiver's assembly buffer). An outlet has at most one large envelope
-// not yet taken by the receiver; chunks are not credited otherwise, and at
-// most relayChunksInFlight chunk sends per peer are outstanding. Messages
+// receiver's assembly buffer). The large envelopes a rank has sent to one
+// peer and the peer has not yet taken are at most StagingBytes (or one
+// envelope, if larger), as on the staging path; chunks are not credited
+// otherwise, and at most a staging window's worth of chunk sends per peer
+// are outstanding (more in flight hide the rendezvous handshake of each). Messages
 // of one sender keep their order (one tag, MPI's non-overtaking rule), so
 // per-sender order into each mailbox is kept as on the ring path.
 //
@@ -42,11 +44,16 @@ type relay struct {
 	r       *Rank
 	msgs    rma.Messages
 	credits int // frames in flight per outlet
+	chunks  int // chunk sends outstanding per peer: a staging window's worth
 	peers   []relayPeer
 	// unacked counts items sent by this rank and not yet acked: Close
 	// waits for it to reach 0, as it waits for outlets to empty.
 	unacked atomic.Int64
 	acksOut atomic.Uint64 // ack-only messages sent
+	// chunking counts chunk sends in flight: MPI moves their bytes only
+	// while this rank is inside MPI, so the poller keeps probing, without
+	// sleeping, until they are done.
+	chunking atomic.Int64
 
 	// The receiving side, used by the poller only (one at a time), and by
 	// Close once the poller has stopped.
@@ -102,6 +109,7 @@ type relayPeer struct {
 	mu        sync.Mutex
 	inflight  []relaySend // oldest first
 	chunks    int         // chunk sends among them
+	large     int         // bytes of large envelopes sent to the peer and not yet acked
 	owed      map[int32]uint32
 	owedTotal int
 	scratch   []relayAck // takeOwed's result, used before p.mu is let go
@@ -127,9 +135,6 @@ type chunkExpect struct {
 	p     *partial
 	err   error
 }
-
-// relayChunksInFlight bounds the chunk sends outstanding per peer.
-const relayChunksInFlight = 8
 
 // relayUsed decides whether this rank relays, by cfg.Relay: every rank
 // decides alike, since the decision depends on the world and the options
@@ -160,7 +165,7 @@ func (r *Rank) openRelay(ctx context.Context) error {
 		return fmt.Errorf("mailbox: relay: %w", err)
 	}
 	n := r.world.Size()
-	r.relay = &relay{r: r, msgs: msgs, credits: r.cfg.Capacity, peers: make([]relayPeer, n),
+	r.relay = &relay{r: r, msgs: msgs, credits: r.cfg.Capacity, chunks: max(4, stagingBlocks(r.cfg)), peers: make([]relayPeer, n),
 		expect: make([]*chunkExpect, n), parts: make(map[relayKey]*partial), failed: make(map[relayKey]error)}
 	return nil
 }
@@ -188,6 +193,7 @@ func (rl *relay) retire(p *relayPeer) {
 		}
 		if s.chunk {
 			p.chunks--
+			rl.chunking.Add(-1)
 		}
 		p.inflight[0] = relaySend{}
 		p.inflight = p.inflight[1:]
@@ -253,8 +259,10 @@ func (rl *relay) giveBackOwed(p *relayPeer, acks []relayAck) {
 }
 
 // owe records that this rank's consumer took one item of src's outlet for
-// key, and sends the acks owed to src if they reached the threshold.
-func (rl *relay) owe(src, key int) {
+// key, and sends the acks owed to src if they reached the threshold, or at
+// once if urgent (a large envelope: its sender holds the next one back
+// until this ack).
+func (rl *relay) owe(src, key int, urgent bool) {
 	p := &rl.peers[src]
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -263,7 +271,7 @@ func (rl *relay) owe(src, key int) {
 	}
 	p.owed[int32(key)]++
 	p.owedTotal++
-	if p.owedTotal >= rl.ackThreshold() {
+	if urgent || p.owedTotal >= rl.ackThreshold() {
 		rl.sendAcks(src, p)
 	}
 }

@@ -118,14 +118,14 @@ func (rl *relay) deliverFrame(src, key int, frame, buf []byte) {
 	if key == -1 {
 		rl.entries = rl.inboxFrame(frame, rl.entries)
 		r.bufs.put(buf)
-		rl.owe(src, key)
+		rl.owe(src, key, false)
 		return
 	}
 	s, err := rl.target(key)
 	if err != nil {
 		rl.deadFrame(frame, err)
 		r.bufs.put(buf)
-		rl.owe(src, key)
+		rl.owe(src, key, false)
 		return
 	}
 	rl.enqueue(s, relayed{src: src, frame: frame, buf: buf})
@@ -273,7 +273,7 @@ func (rl *relay) chunkBytes(src int, e *chunkExpect, a rma.Arrival) {
 			delete(rl.failed, k)
 			r.h.DeadLetter("", nil, e.err)
 			r.done.Add(1)
-			rl.owe(src, e.key)
+			rl.owe(src, e.key, true)
 		}
 		return
 	}
@@ -291,7 +291,7 @@ func (rl *relay) chunkBytes(src int, e *chunkExpect, a rma.Arrival) {
 			r.done.Add(1)
 		}
 		r.bufs.put(body)
-		rl.owe(src, e.key)
+		rl.owe(src, e.key, true)
 		return
 	}
 	s, err := rl.target(e.key)
@@ -299,7 +299,7 @@ func (rl *relay) chunkBytes(src int, e *chunkExpect, a rma.Arrival) {
 		r.h.DeadLetter("", body, err)
 		r.done.Add(1)
 		r.bufs.put(body)
-		rl.owe(src, e.key)
+		rl.owe(src, e.key, true)
 		return
 	}
 	rl.enqueue(s, relayed{src: src, inc: e.p.inc, large: body})
@@ -328,7 +328,7 @@ func (s *ringSlot) nextLocked(r *Rank, frame []byte, entries []Entry) ([]byte, [
 			it := s.relayQ[0]
 			s.relayQ[0] = relayed{}
 			s.relayQ = s.relayQ[1:]
-			r.relay.owe(it.src, s.index)
+			r.relay.owe(it.src, s.index, it.large != nil)
 			if it.large != nil {
 				r.stats.framesIn.Add(1)
 				r.stats.messagesIn.Add(1)

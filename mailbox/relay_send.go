@@ -9,7 +9,7 @@ import "time"
 // inFlight is an item an outlet relayed and the receiver has not acked.
 type inFlight struct {
 	envelopes int
-	large     bool
+	large     int // bytes of a large envelope
 }
 
 // key is the relay key of the outlet's target: its ring index, or -1 for
@@ -84,15 +84,22 @@ func (o *Outlet) relayFrame(r *Rank, frame []byte) {
 // reported as a dead letter); sent that a chunk went.
 func (o *Outlet) relayLarge(r *Rank, l *largeSend) (done, sent bool) {
 	rl := r.relay
-	if l.sent == 0 && (o.largeOut || len(o.flying) >= rl.credits) {
-		return false, false // one large envelope not yet taken at a time
+	if l.sent == 0 && len(o.flying) >= rl.credits {
+		return false, false
 	}
 	p := &rl.peers[o.owner]
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if l.sent == 0 {
+		if p.large > 0 && p.large+len(l.body) > r.cfg.StagingBytes {
+			return false, false // the peer holds its share of large envelopes
+		}
+		p.large += len(l.body)
+	}
+	total := len(l.body)
 	for l.sent < len(l.body) {
 		rl.retire(p)
-		if p.chunks >= relayChunksInFlight {
+		if p.chunks >= rl.chunks {
 			return false, sent
 		}
 		n := min(r.cfg.ChunkBytes, len(l.body)-l.sent)
@@ -106,11 +113,13 @@ func (o *Outlet) relayLarge(r *Rank, l *largeSend) (done, sent bool) {
 		if err != nil {
 			// A place without its bytes leaves the receiver waiting for
 			// them; the channel is broken anyway (MPI failed).
+			p.large -= total
 			o.failLarge(r, l, err)
 			return true, sent
 		}
 		s.chunk = true
 		p.chunks++
+		rl.chunking.Add(1)
 		sent = true
 		o.unstaged.Add(-int64(n))
 		l.sent += n
@@ -123,8 +132,7 @@ func (o *Outlet) relayLarge(r *Rank, l *largeSend) (done, sent bool) {
 	}
 	r.stats.framesOut.Add(1)
 	r.stats.messagesOut.Add(1)
-	o.flying = append(o.flying, inFlight{envelopes: 1, large: true})
-	o.largeOut = true
+	o.flying = append(o.flying, inFlight{envelopes: 1, large: total})
 	rl.unacked.Add(1)
 	return true, sent
 }
@@ -135,11 +143,16 @@ func (o *Outlet) acked(r *Rank, n int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	n = min(n, len(o.flying))
+	large := 0
 	for _, f := range o.flying[:n] {
 		o.backlog.Add(-int64(f.envelopes))
-		if f.large {
-			o.largeOut = false
-		}
+		large += f.large
+	}
+	if large > 0 {
+		p := &r.relay.peers[o.owner]
+		p.mu.Lock()
+		p.large -= large
+		p.mu.Unlock()
 	}
 	o.flying = o.flying[n:]
 	r.relay.unacked.Add(-int64(n))
