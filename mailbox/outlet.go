@@ -99,7 +99,7 @@ func (r *Rank) Outlet(t Target) (*Outlet, error) {
 		return o, o.err
 	}
 	o = &Outlet{r: r, owner: t.Rank, index: t.Address.Index, inbox: t.Inbox, relayed: r.relay != nil}
-	o.cur.reset(r.cfg.SlotBytes)
+	o.cur.reset(r.frameBytes())
 	if t.Inbox {
 		o.tok = inboxToken
 		o.ch = r.inboxes[t.Rank]

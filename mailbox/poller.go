@@ -63,6 +63,7 @@ func (r *Rank) poll() {
 	if r.relay != nil {
 		idle.Nap = nil // senders relay, they ring no doorbell and wake nobody
 	}
+	empty := 0 // empty looks in a row
 	for {
 		if r.relay != nil {
 			// Every frame comes relayed: rings and doorbell stay empty.
@@ -75,6 +76,7 @@ func (r *Rank) poll() {
 				r.cfg.Logger.Error("mailbox: relay", zapErr(err))
 			}
 			if relayed {
+				empty = 0
 				idle.Reset()
 				// Let the goroutines it woke (a future's waiter, a
 				// mailbox) run now rather than after this poller's
@@ -83,6 +85,8 @@ func (r *Rank) poll() {
 				continue
 			}
 			r.emptyPolls.Add(1)
+			empty++
+			r.relay.idle(empty)
 			if r.relay.chunking.Load() > 0 {
 				// Large sends progress only inside MPI: keep entering
 				// it, yielding to the rank's other goroutines.

@@ -170,6 +170,19 @@ func (r *Rank) openRelay(ctx context.Context) error {
 	return nil
 }
 
+// relayFrameBytes is the most a relayed frame batches: it goes into no
+// ring slot, and a larger batch costs fewer network messages. Envelopes
+// over a slot still take the large path, whatever the route.
+const relayFrameBytes = 16 << 10
+
+// frameBytes is the most bytes an outlet batches into one frame.
+func (r *Rank) frameBytes() int {
+	if r.relay != nil {
+		return max(r.cfg.SlotBytes, relayFrameBytes)
+	}
+	return r.cfg.SlotBytes
+}
+
 // ackThreshold is how many acks owed to one peer are sent at once rather
 // than waiting for the poller's next idle look.
 func (rl *relay) ackThreshold() int { return max(1, rl.credits/2) }

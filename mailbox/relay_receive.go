@@ -27,8 +27,7 @@ type relayed struct {
 const relayBudget = 64
 
 // receive takes up to relayBudget messages and reports whether any came.
-// With nothing to take, it sends every ack owed and completes finished
-// sends. It is the poller's (or, once the poller stopped, Close's).
+// It is the poller's (or, once the poller stopped, Close's).
 func (rl *relay) receive() (got bool, err error) {
 	for range relayBudget {
 		a, ok, err := rl.msgs.Probe()
@@ -41,11 +40,21 @@ func (rl *relay) receive() (got bool, err error) {
 		got = true
 		rl.arrive(a)
 	}
-	if !got {
+	return got, nil
+}
+
+// relayIdlePolls is how many empty looks in a row make the poller send
+// every ack owed (and complete finished sends): soon enough that a sender
+// waiting for credits is not held up, late enough that a rank streaming
+// frames does not answer each with an ack of its own.
+const relayIdlePolls = 32
+
+// idle is the poller's empty look number n in a row.
+func (rl *relay) idle(n int) {
+	if n >= relayIdlePolls {
 		rl.flushAcks()
 		rl.retireAll()
 	}
-	return got, nil
 }
 
 // arrive handles one message.

@@ -6,10 +6,11 @@ import "time"
 // reached through messages sends its frames and large envelopes as relay
 // messages, within its credits, instead of putting them into the ring.
 
-// inFlight is an item an outlet relayed and the receiver has not acked.
+// inFlight is an item an outlet relayed and the receiver has not acked:
+// a frame, or a large envelope of so many bytes. Like a frame in a ring, it
+// no longer counts in the outlet's backlog: it is in the mailbox.
 type inFlight struct {
-	envelopes int
-	large     int // bytes of a large envelope
+	large int
 }
 
 // key is the relay key of the outlet's target: its ring index, or -1 for
@@ -75,7 +76,8 @@ func (o *Outlet) relayFrame(r *Rank, frame []byte) {
 		return
 	}
 	r.countFrame(frame)
-	o.flying = append(o.flying, inFlight{envelopes: n})
+	o.backlog.Add(-int64(n))
+	o.flying = append(o.flying, inFlight{})
 	rl.unacked.Add(1)
 }
 
@@ -132,7 +134,8 @@ func (o *Outlet) relayLarge(r *Rank, l *largeSend) (done, sent bool) {
 	}
 	r.stats.framesOut.Add(1)
 	r.stats.messagesOut.Add(1)
-	o.flying = append(o.flying, inFlight{envelopes: 1, large: total})
+	o.backlog.Add(-1)
+	o.flying = append(o.flying, inFlight{large: total})
 	rl.unacked.Add(1)
 	return true, sent
 }
@@ -145,7 +148,6 @@ func (o *Outlet) acked(r *Rank, n int) {
 	n = min(n, len(o.flying))
 	large := 0
 	for _, f := range o.flying[:n] {
-		o.backlog.Add(-int64(f.envelopes))
 		large += f.large
 	}
 	if large > 0 {
