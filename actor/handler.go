@@ -3,8 +3,10 @@ package actor
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	pa "github.com/asynkron/protoactor-go/actor"
 	"go.uber.org/zap"
@@ -195,28 +197,31 @@ func (p pidString) String() string {
 	return p.pid.Address + "/" + p.pid.Id
 }
 
-// nameCache interns message type names read from the wire.
+// nameCache interns message type names read from the wire. Lookups take
+// no lock: the map is copied on write (once per name) and read through an
+// atomic pointer (for every message).
 type nameCache struct {
-	mu sync.RWMutex
-	m  map[string]string
+	mu sync.Mutex // serialises writers
+	m  atomic.Pointer[map[string]string]
 }
 
 // maxNames bounds the cache: garbage names must not grow it without end.
 const maxNames = 1 << 12
 
 func (c *nameCache) intern(b []byte) string {
-	c.mu.RLock()
-	s, ok := c.m[string(b)]
-	c.mu.RUnlock()
-	if ok {
-		return s
+	if m := c.m.Load(); m != nil {
+		if s, ok := (*m)[string(b)]; ok {
+			return s
+		}
 	}
-	s = string(b)
+	s := string(b)
 	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxNames {
-		c.m = make(map[string]string)
+	defer c.mu.Unlock()
+	next := map[string]string{}
+	if m := c.m.Load(); m != nil && len(*m) < maxNames {
+		next = maps.Clone(*m)
 	}
-	c.m[s] = s
-	c.mu.Unlock()
+	next[s] = s
+	c.m.Store(&next)
 	return s
 }

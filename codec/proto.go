@@ -2,8 +2,10 @@ package codec
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"sync"
+	"sync/atomic"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -32,42 +34,46 @@ func protoUnmarshalOptions() proto.UnmarshalOptions {
 // protoCache remembers the wire names of protobuf message types and the
 // message types of wire names, so that the hot path neither builds strings
 // nor searches the registry. Only names found in the registry are kept, so
-// it is bounded by the program's message types. A nil cache caches nothing.
+// it is bounded by the program's message types. Lookups take no lock: the
+// maps are copied on write (once per type) and read through atomic
+// pointers (for every message). A nil cache caches nothing.
 type protoCache struct {
-	mu     sync.RWMutex
-	names  map[protoreflect.MessageDescriptor]string
-	byName map[string]protoreflect.MessageType
+	mu     sync.Mutex // serialises writers
+	names  atomic.Pointer[map[protoreflect.MessageDescriptor]string]
+	byName atomic.Pointer[map[string]protoreflect.MessageType]
 }
 
 func newProtoCache() *protoCache {
-	return &protoCache{
-		names:  make(map[protoreflect.MessageDescriptor]string),
-		byName: make(map[string]protoreflect.MessageType),
-	}
+	pc := &protoCache{}
+	pc.names.Store(&map[protoreflect.MessageDescriptor]string{})
+	pc.byName.Store(&map[string]protoreflect.MessageType{})
+	return pc
+}
+
+// storeCopy publishes a copy of *p with k set to v.
+func storeCopy[K comparable, V any](mu *sync.Mutex, p *atomic.Pointer[map[K]V], k K, v V) {
+	mu.Lock()
+	defer mu.Unlock()
+	next := maps.Clone(*p.Load())
+	next[k] = v
+	p.Store(&next)
 }
 
 func (pc *protoCache) name(d protoreflect.MessageDescriptor) string {
 	if pc == nil {
 		return protoPrefix + string(d.FullName())
 	}
-	pc.mu.RLock()
-	name, ok := pc.names[d]
-	pc.mu.RUnlock()
-	if !ok {
-		name = protoPrefix + string(d.FullName())
-		pc.mu.Lock()
-		pc.names[d] = name
-		pc.mu.Unlock()
+	if name, ok := (*pc.names.Load())[d]; ok {
+		return name
 	}
+	name := protoPrefix + string(d.FullName())
+	storeCopy(&pc.mu, &pc.names, d, name)
 	return name
 }
 
 func (pc *protoCache) messageType(name string) (protoreflect.MessageType, error) {
 	if pc != nil {
-		pc.mu.RLock()
-		mt, ok := pc.byName[name]
-		pc.mu.RUnlock()
-		if ok {
+		if mt, ok := (*pc.byName.Load())[name]; ok {
 			return mt, nil
 		}
 	}
@@ -77,9 +83,7 @@ func (pc *protoCache) messageType(name string) (protoreflect.MessageType, error)
 		return nil, err
 	}
 	if pc != nil {
-		pc.mu.Lock()
-		pc.byName[name] = mt
-		pc.mu.Unlock()
+		storeCopy(&pc.mu, &pc.byName, name, mt)
 	}
 	return mt, nil
 }
