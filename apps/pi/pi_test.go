@@ -22,7 +22,7 @@ func TestPi(t *testing.T) {
 		cfg := pi.Cluster()
 		cfg.Ranks = ranks
 		var out bytes.Buffer
-		app := pi.Config{Tasks: 2000, Steps: 50, InFlight: 64, Workers: 2}
+		app := pi.Config{Tasks: 2000, Steps: 50, Chunk: 8, Workers: 2}
 		err := cluster.Run(ctx, cfg, func(ctx context.Context, c *cluster.Cluster) error {
 			var o bytes.Buffer
 			err := pi.Run(ctx, c, app, &o)

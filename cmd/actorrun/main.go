@@ -55,7 +55,7 @@ func noArgs(name string, args []string) error {
 func apps() map[string]app {
 	return map[string]app{
 		"pi": {
-			summary: "task farm: rank 0 hands out integration tasks to workers on every rank through futures; reports tasks/s",
+			summary: "task farm (package farm): rank 0 maps integration tasks over workers on every rank; reports tasks/s",
 			setup: func(fs *flag.FlagSet) (func() cluster.Config, runner) {
 				cfg := pi.DefaultConfig()
 				cfg.Flags(fs)
