@@ -64,6 +64,9 @@ type largeSend struct {
 	block int
 	tag   uint64
 	chunk int // bytes of the chunk desc describes
+	// relaying: the relay counted the envelope against its peer's share
+	// (relay_send.go) and is sending its chunks.
+	relaying bool
 }
 
 type outlets struct {

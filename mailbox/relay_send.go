@@ -86,17 +86,19 @@ func (o *Outlet) relayFrame(r *Rank, frame []byte) {
 // reported as a dead letter); sent that a chunk went.
 func (o *Outlet) relayLarge(r *Rank, l *largeSend) (done, sent bool) {
 	rl := r.relay
-	if l.sent == 0 && len(o.flying) >= rl.credits {
+	if !l.relaying && len(o.flying) >= rl.credits {
 		return false, false
 	}
 	p := &rl.peers[o.owner]
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if l.sent == 0 {
+	if !l.relaying {
 		if p.large > 0 && p.large+len(l.body) > r.cfg.StagingBytes {
 			return false, false // the peer holds its share of large envelopes
 		}
+		// Counted once, however many calls its chunks take.
 		p.large += len(l.body)
+		l.relaying = true
 	}
 	total := len(l.body)
 	for l.sent < len(l.body) {

@@ -12,8 +12,10 @@ import (
 var _ rma.Messenger = (*world)(nil)
 
 // postOffice is one message channel of a Run: a queue per receiving rank.
-// A send copies its data into the receiver's queue, so it is done at once;
-// one queue per receiver keeps every sender's messages in order.
+// A send copies its data into the receiver's queue; one queue per receiver
+// keeps every sender's messages in order. As with MPI, a small send is done
+// at once (eager) and a larger one only once it is received (rendezvous),
+// so that callers meet both behaviours in process.
 type postOffice struct {
 	boxes []postBox
 }
@@ -24,9 +26,13 @@ type postBox struct {
 }
 
 type letter struct {
-	src  int
-	data []byte
+	src      int
+	data     []byte
+	received *atomic.Bool // nil for an eager send
 }
+
+// eagerBytes is the largest send that is done at once.
+const eagerBytes = 4 << 10
 
 // messages is one rank's end of a postOffice.
 type messages struct {
@@ -53,9 +59,10 @@ func (w *world) OpenMessages(ctx context.Context) (rma.Messages, error) {
 	return &messages{w: w, po: po}, nil
 }
 
-type sent struct{}
+// sending is a send: done at once if eager, else once received.
+type sending struct{ received *atomic.Bool }
 
-func (sent) Done() (bool, error) { return true, nil }
+func (s sending) Done() (bool, error) { return s.received == nil || s.received.Load(), nil }
 
 func (m *messages) Send(dest int, data []byte) (rma.Sending, error) {
 	if m.closed.Load() || m.w.closed.Load() {
@@ -64,11 +71,15 @@ func (m *messages) Send(dest int, data []byte) (rma.Sending, error) {
 	if dest < 0 || dest >= len(m.po.boxes) {
 		return nil, fmt.Errorf("%w: send to rank %d of %d", rma.ErrInvalidRank, dest, len(m.po.boxes))
 	}
+	l := letter{src: m.w.rank, data: append([]byte(nil), data...)}
+	if len(data) > eagerBytes {
+		l.received = new(atomic.Bool)
+	}
 	b := &m.po.boxes[dest]
 	b.mu.Lock()
-	b.mail = append(b.mail, letter{src: m.w.rank, data: append([]byte(nil), data...)})
+	b.mail = append(b.mail, l)
 	b.mu.Unlock()
-	return sent{}, nil
+	return sending{received: l.received}, nil
 }
 
 // arrival is the letter at the head of a box, taken off it by Probe.
@@ -81,6 +92,9 @@ func (a *arrival) Receive(dst []byte) error {
 		return fmt.Errorf("%w: receive of a %d-byte message into %d bytes", rma.ErrInvalidArgument, len(a.l.data), len(dst))
 	}
 	copy(dst, a.l.data)
+	if a.l.received != nil {
+		a.l.received.Store(true)
+	}
 	return nil
 }
 
