@@ -1,0 +1,50 @@
+// Package mapreduce runs map → shuffle → reduce jobs over a cluster,
+// typed with generics (MR-MPI's map, collate and reduce, or Gleam's Map and
+// ReduceBy, on rmactor).
+//
+//	res, err := mapreduce.Run(ctx, c, "wordcount", mapreduce.Lines("corpus/"),
+//		func(line []byte, emit func(string, int)) error {
+//			for _, w := range bytes.Fields(line) {
+//				emit(string(w), 1)
+//			}
+//			return nil
+//		},
+//		func(a, b int) int { return a + b })
+//	top, err := res.Top(ctx, 10, func(a, b mapreduce.Pair[string, int]) bool { return a.Value > b.Value })
+//
+// # The model
+//
+// Run is collective. Each rank maps its share of the source: Lines deals
+// the files under its paths out to the ranks by size, and yields their
+// lines of any length; Slice splits an in-memory slice; Result.Source
+// feeds one job's output to the next. The mapper emits (key, value) pairs.
+// Pairs with equal keys are folded with the job's fold function, first on
+// the mapping rank (the combiner, up to WithCombineEntries keys in memory)
+// and then on the rank that owns the key (WithPartitioner; a hash of the
+// key by default), where a reducer actor folds every batch that arrives.
+// The fold must therefore be associative and commutative (a sum, a max, a
+// set union, an append followed by a sort). Batches of up to
+// WithBatchPairs pairs are sent with backpressure (a sender waits while the
+// reducer's mailbox is full), and Run returns once the cluster is quiescent:
+// every pair is folded into its owner's partition.
+//
+// # Output
+//
+// Each rank's Result holds its partition: All and Sorted iterate it,
+// WriteText writes it to part-NNNNN, Gather collects every partition on
+// rank 0, Top the first n by any order, Source chains a next job.
+//
+// # Errors
+//
+// An input that cannot be read fails with ErrInput, a mapper's error is
+// returned wrapped, both naming the rank and the file and line (or item)
+// where it happened; under cluster.Run the whole job then ends. Keys and
+// values travel in the codec's encoding (codec.AppendValue): keys of any
+// ordered type (strings, numbers), values of any plain Go type.
+//
+// # Not yet
+//
+// A per-key reduce over all of a key's values (beyond a fold), a memory
+// budget with sorted runs spilled to disk, and progress reports are not
+// built: a rank holds its whole partition in memory.
+package mapreduce
