@@ -14,9 +14,9 @@
 //
 // # The model
 //
-// Run is collective. Each rank maps its share of the source: Lines deals
-// the files under its paths out to the ranks by size, and yields their
-// lines of any length; Slice splits an in-memory slice; Result.Source
+// Run is collective. Each rank maps its share of the source: Lines lays
+// the files under its paths end to end, gives each rank an equal byte
+// range cut at line boundaries, and yields lines of any length; Slice splits an in-memory slice; Result.Source
 // feeds one job's output to the next. The mapper emits (key, value) pairs.
 // Pairs with equal keys are folded with the job's fold function, first on
 // the mapping rank (the combiner, up to WithCombineEntries keys in memory)

@@ -10,7 +10,6 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/rmactor/rmactor/rma"
 )
@@ -49,9 +48,10 @@ func (s sliceSource[I]) Records(ctx context.Context, rank, ranks int) (iter.Seq2
 }
 
 // Lines is the lines of files: each path is a file, or a directory read
-// recursively (regular files only, in lexical order). The files are dealt
-// out to the ranks by size, largest first to the least loaded rank, so
-// each rank reads about as many bytes. A line may be of any length; its
+// recursively (regular files only, in lexical order). The files are laid
+// end to end and cut into one equal byte range per rank; a rank maps the
+// lines that start in its range, reading the last one to its end, so every
+// line is mapped once whatever the cut. A line may be of any length; its
 // trailing "\n" (and "\r\n") is dropped. The record is valid only until the
 // mapper returns (copy what you keep).
 func Lines(paths ...string) Source[[]byte] { return linesSource(paths) }
@@ -88,34 +88,30 @@ func (l linesSource) files() ([]inputFile, error) {
 	return out, nil
 }
 
-// share deals files to ranks: largest first, to the rank with the fewest
-// bytes so far (ties to the lowest rank). Every rank computes the same.
-func share(files []inputFile, rank, ranks int) []inputFile {
-	order := slices.Clone(files)
-	slices.SortStableFunc(order, func(a, b inputFile) int {
-		switch {
-		case a.size > b.size:
-			return -1
-		case a.size < b.size:
-			return 1
-		}
-		return 0
-	})
-	load := make([]int64, ranks)
-	var mine []inputFile
-	for _, f := range order {
-		k := 0
-		for j := range load {
-			if load[j] < load[k] {
-				k = j
-			}
-		}
-		load[k] += f.size
-		if k == rank {
-			mine = append(mine, f)
-		}
+// part is the lines of one file that start in [start, end).
+type part struct {
+	path       string
+	start, end int64
+}
+
+// share is rank's part of the files laid end to end: the rank-th of ranks
+// equal byte ranges. Every rank computes the same.
+func share(files []inputFile, rank, ranks int) []part {
+	var total int64
+	for _, f := range files {
+		total += f.size
 	}
-	return mine
+	lo, hi := total*int64(rank)/int64(ranks), total*int64(rank+1)/int64(ranks)
+	var parts []part
+	var off int64
+	for _, f := range files {
+		s, e := max(lo, off), min(hi, off+f.size)
+		if s < e {
+			parts = append(parts, part{f.path, s - off, e - off})
+		}
+		off += f.size
+	}
+	return parts
 }
 
 func (l linesSource) Records(ctx context.Context, rank, ranks int) (iter.Seq2[[]byte, error], func() string) {
@@ -130,36 +126,81 @@ func (l linesSource) Records(ctx context.Context, rank, ranks int) (iter.Seq2[[]
 			yield(nil, err)
 			return
 		}
-		for _, f := range share(files, rank, ranks) {
-			if !readLines(ctx, f.path, &place, yield) {
+		for _, p := range share(files, rank, ranks) {
+			if !readLines(ctx, p, &place, yield) {
 				return
 			}
 		}
 	}, place.String
 }
 
-// lineCursor is where a Lines source is: the file and line being mapped.
+// lineCursor is where a Lines source is: the file, and the line being
+// mapped (numbered from the file's start when the rank's part starts
+// there, else named by the byte it starts at).
 type lineCursor struct {
-	path string
-	line int
+	path      string
+	line      int
+	midFile   bool
+	lineStart int64
 }
 
-func (c *lineCursor) String() string { return fmt.Sprintf("%s:%d", c.path, c.line) }
+func (c *lineCursor) String() string {
+	if c.midFile {
+		return fmt.Sprintf("%s, the line at byte %d", c.path, c.lineStart)
+	}
+	return fmt.Sprintf("%s:%d", c.path, c.line)
+}
 
-// readLines yields the lines of one file; false means stop.
-func readLines(ctx context.Context, path string, place *lineCursor, yield func([]byte, error) bool) bool {
-	place.path, place.line = path, 0
+// readLines yields the lines of one part; false means stop. A part that
+// does not start its file begins after the first newline at or after
+// start-1 (the line crossing start is the previous part's); it ends with
+// the line that holds byte end-1.
+func readLines(ctx context.Context, p part, place *lineCursor, yield func([]byte, error) bool) bool {
+	path := p.path
+	*place = lineCursor{path: path, midFile: p.start > 0}
 	fh, err := os.Open(path)
 	if err != nil {
 		return yield(nil, fmt.Errorf("%w: %w", ErrInput, err))
 	}
 	defer fh.Close()
+	pos := p.start // where the next line starts
+	if p.start > 0 {
+		if _, err := fh.Seek(p.start-1, io.SeekStart); err != nil {
+			return yield(nil, fmt.Errorf("%w: %w", ErrInput, err))
+		}
+		pos = p.start - 1
+	}
 	r := bufio.NewReaderSize(fh, 256<<10)
+	if p.start > 0 {
+		// Skip through the first newline: the rest of a line that started
+		// before this part.
+		for {
+			chunk, err := r.ReadSlice('\n')
+			pos += int64(len(chunk))
+			if errors.Is(err, bufio.ErrBufferFull) {
+				continue
+			}
+			if err == io.EOF {
+				return true
+			}
+			if err != nil {
+				return yield(nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err))
+			}
+			break
+		}
+	}
 	var long []byte // a line longer than the reader's buffer, being gathered
 	inLong := false
 	line := 0
 	for {
+		if !inLong {
+			if pos >= p.end {
+				return true // the next line is the next part's
+			}
+			place.lineStart = pos
+		}
 		chunk, err := r.ReadSlice('\n')
+		pos += int64(len(chunk))
 		if errors.Is(err, bufio.ErrBufferFull) {
 			if !inLong {
 				long, inLong = long[:0], true
