@@ -73,15 +73,17 @@ func runTable(t *testing.T, ranks int, cfg wordcount.Config) (string, map[string
 	var table map[string]int64
 	err := cluster.Run(ctx, ccfg, func(ctx context.Context, c *cluster.Cluster) error {
 		var o bytes.Buffer
-		err := wordcount.Run(ctx, c, cfg, &o)
-		if c.Rank() != 0 {
+		if err := wordcount.Run(ctx, c, cfg, &o); err != nil {
 			return err
 		}
-		out = o
+		res, err := wordcount.Count(ctx, c, cfg.Input)
 		if err != nil {
 			return err
 		}
-		table, err = wordcount.Table(ctx, c, cfg)
+		t, err := res.Gather(ctx)
+		if c.Rank() == 0 {
+			out, table = o, t
+		}
 		return err
 	})
 	return out.String(), table, err
@@ -136,32 +138,29 @@ func TestWordcountMatchesSequential(t *testing.T) {
 	dir := zipfCorpus(t)
 	var first string
 	for _, ranks := range []int{1, 2, 3, 4} {
-		for _, buckets := range []int{1, 7} {
-			out, err := run(t, ranks, wordcount.Config{Input: dir, Top: 15, Buckets: buckets, BatchBytes: wordcount.DefaultBatchBytes, Check: true})
-			require.NoError(t, err, "ranks=%d buckets=%d", ranks, buckets)
-			require.Contains(t, out, "check: matches the sequential count")
-			// Apart from the rank count, every run prints the same.
-			body := out[strings.Index(out, "\n"):]
-			if first == "" {
-				first = body
-			}
-			require.Equal(t, first, body, "ranks=%d buckets=%d", ranks, buckets)
+		out, err := run(t, ranks, wordcount.Config{Input: dir, Top: 15, Check: true})
+		require.NoError(t, err, "ranks=%d", ranks)
+		require.Contains(t, out, "check: matches the sequential count")
+		// Apart from the rank count, every run prints the same.
+		body := out[strings.Index(out, "\n"):]
+		if first == "" {
+			first = body
 		}
+		require.Equal(t, first, body, "ranks=%d", ranks)
 	}
-	// One file as input, too.
-	out, err := run(t, 3, wordcount.Config{Input: filepath.Join(dir, "part-2.txt"), Top: 5, Buckets: 4, BatchBytes: 512, Check: true})
+	// One file as input, too: cut into a byte range per rank.
+	out, err := run(t, 3, wordcount.Config{Input: filepath.Join(dir, "part-2.txt"), Top: 5, Check: true})
 	require.NoError(t, err)
 	require.Contains(t, out, "check: matches")
 }
 
 func TestWordcountBadInput(t *testing.T) {
-	_, err := run(t, 2, wordcount.Config{Input: "/does/not/exist", Top: 5, Buckets: 2, BatchBytes: 100})
+	_, err := run(t, 2, wordcount.Config{Input: "/does/not/exist", Top: 5})
 	require.ErrorIs(t, err, os.ErrNotExist)
 	for _, cfg := range []wordcount.Config{
-		{Top: 5, Buckets: 2, BatchBytes: 100},
-		{Input: ".", Top: 5, Buckets: 2},
-		{Input: ".", Top: 5, Buckets: 0, BatchBytes: 100},
-		{Input: ".", Top: 1 << 20, Buckets: 2, BatchBytes: 100},
+		{Top: 5},
+		{Input: ".", Top: 0},
+		{Input: ".", Top: 1 << 20},
 	} {
 		_, err = run(t, 1, cfg)
 		require.ErrorIs(t, err, rma.ErrInvalidArgument, "%+v", cfg)
@@ -226,17 +225,5 @@ func TestWordcountAwkwardCorpus(t *testing.T) {
 			first = body
 		}
 		require.Equal(t, first, body, "ranks=%d", ranks)
-	}
-}
-
-// Batches are sized by --batch-bytes alone: a word per batch and one
-// batch per reducer give the same table.
-func TestWordcountBatchBytes(t *testing.T) {
-	dir := filepath.Join(zipfCorpus(t), "part-1.txt")
-	want := sequentialCount(t, dir)
-	for _, batch := range []int{1, 1000, 4 << 20} {
-		_, table, err := runTable(t, 2, wordcount.Config{Input: dir, Top: 3, Buckets: 5, BatchBytes: batch, Check: true})
-		require.NoError(t, err, "batch bytes %d", batch)
-		requireSameCounts(t, want, table, fmt.Sprintf("batch bytes %d", batch))
 	}
 }

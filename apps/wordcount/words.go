@@ -150,26 +150,6 @@ func copyN(r *bufio.Reader, w io.Writer, n int64) (int64, error) {
 	return done, nil
 }
 
-// throughNewline copies r to w up to and including the next '\n', or to
-// the end of r, and returns the number of bytes copied. It holds no more
-// than r's buffer, however far the newline is.
-func throughNewline(r *bufio.Reader, w io.Writer) (int64, error) {
-	var n int64
-	for {
-		chunk, err := r.ReadSlice('\n')
-		n += int64(len(chunk))
-		if _, werr := w.Write(chunk); werr != nil {
-			return n, werr
-		}
-		switch {
-		case err == nil, errors.Is(err, io.EOF):
-			return n, nil
-		case !errors.Is(err, bufio.ErrBufferFull):
-			return n, fmt.Errorf("wordcount: %w", err)
-		}
-	}
-}
-
 // tally counts words; counting a word it has seen allocates nothing.
 type tally struct {
 	index map[string]int

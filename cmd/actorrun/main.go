@@ -117,7 +117,7 @@ func apps() map[string]app {
 			},
 		},
 		"wordcount": {
-			summary: "map-reduce word count of a file or directory: mappers on every rank, reducers placed by hash; top words",
+			summary: "map-reduce word count of a file or directory (package mapreduce): top words, --check against a sequential count",
 			args:    "<file or dir>",
 			setup: func(fs *flag.FlagSet) (func() cluster.Config, runner) {
 				cfg := wordcount.DefaultConfig()
