@@ -21,6 +21,14 @@ import (
 
 func add(a, b int) int { return a + b }
 
+// fields emits every space-separated word of a string once.
+func fields(l string, emit func(string, int)) error {
+	for _, w := range strings.Fields(l) {
+		emit(w, 1)
+	}
+	return nil
+}
+
 func words(line []byte, emit func(string, int)) error {
 	for _, w := range bytes.Fields(line) {
 		emit(string(w), 1)
@@ -110,12 +118,7 @@ func TestChaining(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err := cluster.Run(ctx, cluster.Config{Ranks: 3}, func(ctx context.Context, c *cluster.Cluster) error {
-		counts, err := mapreduce.Run(ctx, c, "count", mapreduce.Slice(lines), func(l string, emit func(string, int)) error {
-			for _, w := range strings.Fields(l) {
-				emit(w, 1)
-			}
-			return nil
-		}, add)
+		counts, err := mapreduce.Run(ctx, c, "count", mapreduce.Slice(lines), fields, add)
 		if err != nil {
 			return err
 		}
@@ -182,12 +185,7 @@ func TestWriteText(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err := cluster.Run(ctx, cluster.Config{Ranks: 2}, func(ctx context.Context, c *cluster.Cluster) error {
-		res, err := mapreduce.Run(ctx, c, "w", mapreduce.Slice([]string{"b a", "a"}), func(l string, emit func(string, int)) error {
-			for _, w := range strings.Fields(l) {
-				emit(w, 1)
-			}
-			return nil
-		}, add)
+		res, err := mapreduce.Run(ctx, c, "w", mapreduce.Slice([]string{"b a", "a"}), fields, add)
 		if err != nil {
 			return err
 		}
