@@ -49,8 +49,13 @@ func (m *messages) usable(op string) error {
 }
 
 // sending is an MPI_Isend in flight. Its buffer is pinned until MPI_Test
-// reports it complete, since MPI reads it after MPI_Isend returns.
+// reports it complete, since MPI reads it after MPI_Isend returns; until
+// then the World holds it (World.pending), so that a send nobody completes
+// (a rank that failed mid-job) is never collected pinned, which the Go
+// runtime treats as a fatal error. World.Close unpins what is left once
+// MPI is finalised and reads nothing more.
 type sending struct {
+	w      *World
 	req    C.MPI_Request
 	pin    runtime.Pinner
 	done   bool
@@ -68,7 +73,7 @@ func (m *messages) Send(dest int, data []byte) (rma.Sending, error) {
 	if len(data) > math.MaxInt32 {
 		return nil, fmt.Errorf("mpi: send: %w: %d bytes in one message (MPI counts are 32-bit)", rma.ErrInvalidArgument, len(data))
 	}
-	s := &sending{closed: &m.closed}
+	s := &sending{w: m.w, closed: &m.closed}
 	var p unsafe.Pointer
 	if len(data) > 0 {
 		p = unsafe.Pointer(&data[0])
@@ -79,6 +84,7 @@ func (m *messages) Send(dest int, data []byte) (rma.Sending, error) {
 		s.pin.Unpin()
 		return nil, err
 	}
+	m.w.pending.Store(s, struct{}{})
 	return s, nil
 }
 
@@ -87,23 +93,27 @@ func (s *sending) Done() (bool, error) {
 		return s.err == nil, s.err
 	}
 	if s.closed.Load() {
-		// The channel is gone, and the send with it: the pin must not
-		// outlive it (a pinned object collected is a runtime panic).
-		s.done, s.err = true, fmt.Errorf("mpi: send: %w", rma.ErrClosed)
-		s.pin.Unpin()
-		return false, s.err
+		// The channel is gone: the send stays pinned and held by the
+		// World until MPI is finalised.
+		return false, fmt.Errorf("mpi: send: %w", rma.ErrClosed)
 	}
 	var done, call C.int
 	if err := mpiError(C.rm_test(&s.req, &done, &call), call); err != nil {
 		s.done, s.err = true, err
-		s.pin.Unpin()
+		s.release()
 		return false, err
 	}
 	if done != 0 {
 		s.done = true
-		s.pin.Unpin()
+		s.release()
 	}
 	return s.done, nil
+}
+
+// release unpins a completed send's buffer and lets the World forget it.
+func (s *sending) release() {
+	s.pin.Unpin()
+	s.w.pending.Delete(s)
 }
 
 // arrival is a message matched by MPI_Improbe and not yet received.

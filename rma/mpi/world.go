@@ -32,6 +32,7 @@ type World struct {
 	closeErr   error
 	presence   rma.Window     // one word per rank: 1 once it has left (Departed)
 	progress   *C.rm_progress // the progress thread (progress.go), or nil
+	pending    sync.Map       // *sending → struct{}: sends not yet completed (messages.go)
 }
 
 var _ rma.World = (*World)(nil)
@@ -245,6 +246,12 @@ func (w *World) Close() error {
 			w.closeErr = mpiError(C.rm_finalize(&call), call)
 		})
 		close(w.thread)
+		// MPI reads no buffer any more: unpin the sends never completed.
+		w.pending.Range(func(k, _ any) bool {
+			k.(*sending).pin.Unpin()
+			w.pending.Delete(k)
+			return true
+		})
 	})
 	return w.closeErr
 }
