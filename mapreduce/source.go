@@ -240,3 +240,39 @@ func readLines(ctx context.Context, p part, place *lineCursor, yield func([]byte
 		}
 	}
 }
+
+// Line is a line of a file, for sources whose mapper needs to know where
+// its record came from.
+type Line struct {
+	File string // the path, as found under the source's paths
+	Text []byte // valid only until the mapper returns
+}
+
+// FileLines is Lines, each line with the file it is in (an inverted
+// index's input).
+func FileLines(paths ...string) Source[Line] { return fileLinesSource{linesSource(paths)} }
+
+type fileLinesSource struct{ lines linesSource }
+
+func (f fileLinesSource) Records(ctx context.Context, rank, ranks int) (iter.Seq2[Line, error], func() string) {
+	var place lineCursor
+	return func(yield func(Line, error) bool) {
+		if len(f.lines) == 0 {
+			yield(Line{}, fmt.Errorf("%w: FileLines of no path", rma.ErrInvalidArgument))
+			return
+		}
+		files, err := f.lines.files()
+		if err != nil {
+			yield(Line{}, err)
+			return
+		}
+		for _, p := range share(files, rank, ranks) {
+			ok := readLines(ctx, p, &place, func(text []byte, err error) bool {
+				return yield(Line{File: p.path, Text: text}, err)
+			})
+			if !ok {
+				return
+			}
+		}
+	}, place.String
+}

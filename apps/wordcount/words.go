@@ -191,3 +191,11 @@ func CountSequential(r io.Reader) (map[string]int64, error) {
 	t.addTo(counts)
 	return counts, nil
 }
+
+// EachWord calls fn with every word of b, lower-cased (see the definition
+// above); the slice fn gets is valid only during the call.
+func EachWord(b []byte, fn func(word []byte)) error {
+	s := newSplitter(fn)
+	_, _ = s.Write(b)
+	return s.Close()
+}

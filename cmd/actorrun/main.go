@@ -20,6 +20,7 @@ import (
 
 	"github.com/rmactor/rmactor/apps/histogram"
 	"github.com/rmactor/rmactor/apps/indexgather"
+	"github.com/rmactor/rmactor/apps/invertedindex"
 	"github.com/rmactor/rmactor/apps/pi"
 	"github.com/rmactor/rmactor/apps/pingpong"
 	"github.com/rmactor/rmactor/apps/prodcons"
@@ -129,6 +130,22 @@ func apps() map[string]app {
 					rankCfg := cfg // ranks may share this process
 					rankCfg.Input = args[0]
 					return wordcount.Run(ctx, c, rankCfg, out)
+				}
+			},
+		},
+		"invertedindex": {
+			summary: "inverted index of a file or directory (package mapreduce): word → sorted files, part files with --out, --check against a sequential index",
+			args:    "<file or dir>",
+			setup: func(fs *flag.FlagSet) (func() cluster.Config, runner) {
+				cfg := invertedindex.DefaultConfig()
+				cfg.Flags(fs)
+				return invertedindex.Cluster, func(ctx context.Context, c *cluster.Cluster, args []string, out io.Writer) error {
+					if len(args) != 1 {
+						return fmt.Errorf("%w: invertedindex takes one input, a file or a directory", rma.ErrInvalidArgument)
+					}
+					rankCfg := cfg
+					rankCfg.Input = args[0]
+					return invertedindex.Run(ctx, c, rankCfg, out)
 				}
 			},
 		},
