@@ -21,6 +21,7 @@ import (
 	"github.com/rmactor/rmactor/apps/histogram"
 	"github.com/rmactor/rmactor/apps/indexgather"
 	"github.com/rmactor/rmactor/apps/invertedindex"
+	"github.com/rmactor/rmactor/apps/pagerank"
 	"github.com/rmactor/rmactor/apps/pi"
 	"github.com/rmactor/rmactor/apps/pingpong"
 	"github.com/rmactor/rmactor/apps/prodcons"
@@ -130,6 +131,19 @@ func apps() map[string]app {
 					rankCfg := cfg // ranks may share this process
 					rankCfg.Input = args[0]
 					return wordcount.Run(ctx, c, rankCfg, out)
+				}
+			},
+		},
+		"pagerank": {
+			summary: "multi-pass map-reduce (package mapreduce): PageRank over a generated graph, one job per iteration chained on the last; --check against a sequential PageRank",
+			setup: func(fs *flag.FlagSet) (func() cluster.Config, runner) {
+				cfg := pagerank.DefaultConfig()
+				cfg.Flags(fs)
+				return pagerank.Cluster, func(ctx context.Context, c *cluster.Cluster, args []string, out io.Writer) error {
+					if err := noArgs("pagerank", args); err != nil {
+						return err
+					}
+					return pagerank.Run(ctx, c, cfg, out)
 				}
 			},
 		},
