@@ -92,3 +92,40 @@ func BenchmarkSubmit(b *testing.B) {
 		return nil
 	})
 }
+
+// BenchmarkResults50KB: tasks whose results are 50 KB, mapped in chunks of
+// 4 from rank 0 of 2 in-process ranks; reports the results' bytes/s.
+func BenchmarkResults50KB(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	payload := make([]byte, 50<<10)
+	err := cluster.Run(ctx, cluster.Config{Ranks: 2}, func(ctx context.Context, c *cluster.Cluster) error {
+		f, err := farm.New(ctx, c, "results", func(context.Context, int) ([]byte, error) { return payload, nil })
+		if err != nil {
+			return err
+		}
+		if c.Rank() == 0 {
+			b.ResetTimer()
+			start := time.Now()
+			var bytes int
+			for v, err := range f.Map(ctx, func(yield func(int) bool) {
+				for i := range b.N {
+					if !yield(i) {
+						return
+					}
+				}
+			}, farm.Chunk(4)) {
+				if err != nil {
+					return err
+				}
+				bytes += len(v)
+			}
+			b.ReportMetric(float64(bytes)/time.Since(start).Seconds()/1e9, "GB/s")
+			b.StopTimer()
+		}
+		return f.Close(ctx)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
