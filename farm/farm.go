@@ -26,6 +26,7 @@ type Farm[T, R any] struct {
 	fn    func(context.Context, T) (R, error)
 	cfg   config
 	pools []*actor.PID // every rank's pool actor
+	slots int          // chunks this rank may have out, over all ranks
 
 	// The submitting side.
 	mu      sync.Mutex
@@ -99,6 +100,7 @@ func New[T, R any](ctx context.Context, c *cluster.Cluster, name string, fn func
 		f.pools[k] = actor.PIDOn(k, poolName(name))
 		if k != 0 || cfg.rankZero {
 			f.free[k] = cfg.workers * cfg.prefetch
+			f.slots += f.free[k]
 		}
 	}
 	if size == 1 && !cfg.rankZero {
@@ -148,21 +150,8 @@ func (f *Farm[T, R]) Close(ctx context.Context) error {
 	f.closed = true
 	f.mu.Unlock()
 	var errs []error
-	for {
-		f.mu.Lock()
-		left, changed := len(f.pending), f.changed
-		f.mu.Unlock()
-		if left == 0 {
-			break
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			errs = append(errs, fmt.Errorf("farm %q: close: %d chunk(s) still out: %w", f.name, left, ctx.Err()))
-		}
-		if ctx.Err() != nil {
-			break
-		}
+	if err := f.waitPending(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	if err := f.c.Barrier(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("farm %q: close: %w", f.name, err))
@@ -172,6 +161,23 @@ func (f *Farm[T, R]) Close(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("farm %q: close: %w", f.name, err))
 	}
 	return errors.Join(errs...)
+}
+
+// waitPending waits until every chunk this rank sent has come back.
+func (f *Farm[T, R]) waitPending(ctx context.Context) error {
+	for {
+		f.mu.Lock()
+		left, changed := len(f.pending), f.changed
+		f.mu.Unlock()
+		if left == 0 {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("farm %q: close: %d chunk(s) still out: %w", f.name, left, ctx.Err())
+		}
+	}
 }
 
 // shutdown stops the workers and the pool actor of this rank.

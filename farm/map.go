@@ -44,11 +44,18 @@ func Chunk(n int) MapOption {
 // last, as an error with R's zero value.
 func (f *Farm[T, R]) Map(ctx context.Context, tasks iter.Seq[T], opts ...MapOption) iter.Seq2[R, error] {
 	return func(yield func(R, error) bool) {
+		cfg, err := mapOptions(opts)
+		if err != nil {
+			var zero R
+			yield(zero, err)
+			return
+		}
 		buf := map[int]Result[R]{}
 		next := 0
-		f.run(ctx, tasks, opts, func(reading int) bool {
+		window := f.window(cfg.chunk)
+		f.run(ctx, tasks, cfg, func(reading int) bool {
 			// Bound what waits for a slow early task.
-			return reading-next < f.window(opts)
+			return reading-next < window
 		}, func(r Result[R]) bool {
 			buf[r.Index] = r
 			for {
@@ -72,26 +79,19 @@ func (f *Farm[T, R]) Map(ctx context.Context, tasks iter.Seq[T], opts ...MapOpti
 // MapUnordered is Map yielding each result as it comes, with its index.
 func (f *Farm[T, R]) MapUnordered(ctx context.Context, tasks iter.Seq[T], opts ...MapOption) iter.Seq[Result[R]] {
 	return func(yield func(Result[R]) bool) {
-		f.run(ctx, tasks, opts, func(int) bool { return true }, yield, func(err error) {
-			yield(Result[R]{Index: -1, Err: err})
-		})
+		fail := func(err error) { yield(Result[R]{Index: -1, Err: err}) }
+		cfg, err := mapOptions(opts)
+		if err != nil {
+			fail(err)
+			return
+		}
+		f.run(ctx, tasks, cfg, func(int) bool { return true }, yield, fail)
 	}
 }
 
 // window is how many tasks Map lets run ahead of the first it has not
-// yielded.
-func (f *Farm[T, R]) window(opts []MapOption) int {
-	cfg, _ := mapOptions(opts)
-	slots := 0
-	f.mu.Lock()
-	for k := range f.free {
-		if k != 0 || f.cfg.rankZero {
-			slots += f.cfg.workers * f.cfg.prefetch
-		}
-	}
-	f.mu.Unlock()
-	return 4 * slots * cfg.chunk
-}
+// yielded, with chunks of chunk tasks: a few chunks per worker slot.
+func (f *Farm[T, R]) window(chunk int) int { return 4 * f.slots * chunk }
 
 func mapOptions(opts []MapOption) (mapConfig, error) {
 	cfg := mapConfig{chunk: 1}
@@ -106,17 +106,13 @@ func mapOptions(opts []MapOption) (mapConfig, error) {
 // run is Map's engine: it reads tasks while room(read so far) allows and a
 // worker slot is idle, sends them in chunks, and emits each result as it
 // comes until emit returns false; fail gets an error that ends the run
-// (bad options, ctx ended, the farm closed).
-func (f *Farm[T, R]) run(ctx context.Context, tasks iter.Seq[T], opts []MapOption, room func(int) bool,
+// (ctx ended, the farm closed).
+func (f *Farm[T, R]) run(ctx context.Context, tasks iter.Seq[T], cfg mapConfig, room func(int) bool,
 	emit func(Result[R]) bool, fail func(error)) {
-	cfg, err := mapOptions(opts)
-	if err != nil {
-		fail(err)
-		return
-	}
 	// Every result of this run lands here: the channel holds as many as
-	// can be out at once, so the pool actor never waits on it.
-	results := make(chan arrival[R], f.window(opts)+cfg.chunk)
+	// can be out at once (no more than the slots' chunks), so the pool
+	// actor never waits on it.
+	results := make(chan arrival[R], f.slots*cfg.chunk)
 	var stopped atomic.Bool
 	out := map[int]*outChunk{} // by the index of the chunk's first task
 	outTasks := 0
@@ -131,6 +127,7 @@ func (f *Farm[T, R]) run(ctx context.Context, tasks iter.Seq[T], opts []MapOptio
 	read, done := 0, false
 	var pending [][]byte // a chunk read and not yet sent
 	var base int
+	var err error
 	for {
 		var wait <-chan struct{}
 		for wait == nil && (pending != nil || !done) {
@@ -210,11 +207,6 @@ func (f *Farm[T, R]) run(ctx context.Context, tasks iter.Seq[T], opts []MapOptio
 		case <-ctx.Done():
 			cancelAll()
 			fail(fmt.Errorf("farm %q: %w", f.name, ctx.Err()))
-			return
-		}
-		if wait == nil && !done && pending == nil && !room(read) && outTasks == 0 {
-			// Nothing out and no room: cannot happen with a positive window.
-			fail(fmt.Errorf("%w: farm %q: no room and nothing out", rma.ErrCorrupt, f.name))
 			return
 		}
 	}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"go.uber.org/zap"
-
 	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/cluster"
 	"github.com/rmactor/rmactor/codec"
@@ -109,6 +107,11 @@ func Run[I any, K cmp.Ordered, V any](ctx context.Context, c *cluster.Cluster, n
 	if err := c.Quiesce(ctx); err != nil {
 		return nil, fmt.Errorf("mapreduce %q: %w", name, err)
 	}
+	if bad := j.bad.Load(); bad != nil {
+		// A batch this rank could not fold: its pairs are not in the
+		// partition, so the result would be wrong.
+		return nil, &rma.RankError{Rank: c.Rank(), Err: *bad}
+	}
 	j.stats.Received = j.received.Load()
 	j.stats.Keys = int64(len(j.part))
 	return &Result[K, V]{c: c, name: name, part: j.part, stats: j.stats}, nil
@@ -126,6 +129,7 @@ type job[K cmp.Ordered, V any] struct {
 	part     map[K]V // this rank's partition, folded by the reducer actor
 	stats    Stats
 	received atomic.Int64
+	bad      atomic.Pointer[error] // the first batch the reducer could not read
 }
 
 // shuffle sends the combined pairs to their owners, in batches.
@@ -181,8 +185,12 @@ func (j *job[K, V]) receive(ctx actor.Context) {
 		return
 	}
 	b, err := codec.DecodeValue[batch[K, V]](msg)
-	if err != nil || len(b.Keys) != len(b.Vals) {
-		j.c.System().Logger().Error("mapreduce: dropped a malformed batch", zap.String("job", j.name), zap.Error(err))
+	if err == nil && len(b.Keys) != len(b.Vals) {
+		err = fmt.Errorf("%w: a batch of %d keys and %d values", codec.ErrDecode, len(b.Keys), len(b.Vals))
+	}
+	if err != nil {
+		err = fmt.Errorf("mapreduce %q: reducer: %w", j.name, err)
+		j.bad.CompareAndSwap(nil, &err)
 		return
 	}
 	for i, k := range b.Keys {

@@ -14,7 +14,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/cluster"
+	"github.com/rmactor/rmactor/codec"
 	"github.com/rmactor/rmactor/mapreduce"
 	"github.com/rmactor/rmactor/rma"
 )
@@ -199,4 +201,27 @@ func TestWriteText(t *testing.T) {
 	require.NoError(t, err)
 	all := strings.Split(strings.TrimSpace(string(a)+string(b)), "\n")
 	require.ElementsMatch(t, []string{"a\t2", "b\t1"}, all)
+}
+
+// A batch the reducer cannot read fails the job on that rank rather than
+// leaving its pairs out of the result.
+func TestUnreadableBatchFailsTheJob(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := cluster.Run(ctx, cluster.Config{Ranks: 2}, func(ctx context.Context, c *cluster.Cluster) error {
+		sent := false
+		_, err := mapreduce.Run(ctx, c, "garbled", mapreduce.Slice([]string{"a", "b"}), func(s string, emit func(string, int)) error {
+			if !sent && c.Rank() == 1 {
+				sent = true
+				if err := c.System().Send(ctx, actor.PIDOn(0, "mapreduce.garbled"), []byte{0xff}); err != nil {
+					return err
+				}
+			}
+			emit(s, 1)
+			return nil
+		}, add)
+		return err
+	})
+	require.ErrorIs(t, err, codec.ErrDecode)
+	require.ErrorContains(t, err, "rank 0")
 }
