@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"runtime"
 	"sync/atomic"
+	"time"
 
 	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/cluster"
@@ -23,37 +26,113 @@ type Pair[K cmp.Ordered, V any] struct {
 	Value V
 }
 
-// Stats counts one rank's part of a job.
-type Stats struct {
-	Records      int64 // records mapped
-	Emitted      int64 // pairs the mapper emitted
-	Shuffled     int64 // pairs sent to reducers, after combining
-	ShuffleBytes int64 // their encoded bytes
-	Received     int64 // pairs this rank's reducer folded
-	Keys         int64 // distinct keys in this rank's partition
-}
-
-// batch is what travels from a mapping rank to a reducing rank.
+// batch is what travels from a mapping rank to a reducing rank, and a
+// chunk of a spill file.
 type batch[K cmp.Ordered, V any] struct {
 	Keys []K
 	Vals []V
 }
 
-// Run runs a map-reduce job; it is collective: every rank calls it with
-// the same name, source, functions and options. Each rank maps its share
-// of src: mapper gets one record and emits pairs. Pairs with equal keys are
-// folded with fold, first on the mapping rank (the combiner) and then on
-// the rank that owns the key (by WithPartitioner, a hash by default), so
-// fold must be associative and commutative. Run returns once every pair is
-// folded into its owner's partition.
+// Run runs a map-reduce job whose reduce is a fold; it is collective:
+// every rank calls it with the same name, source, functions and options.
+// Each rank maps its share of src: mapper gets one record and emits pairs.
+// Pairs with equal keys are folded with fold, first on the mapping rank
+// (the combiner) and then on the rank that owns the key (by
+// WithPartitioner, a hash by default), so fold must be associative and
+// commutative. Run returns once every pair is folded into its owner's
+// partition. A partition larger than the rank's share of WithMemory is
+// spilled to disk in sorted runs and merged at the end.
 //
 // A mapper's error, or an input that cannot be read, fails Run on that
 // rank, naming the rank and the record's place; under cluster.Run the
 // whole job then ends.
 func Run[I any, K cmp.Ordered, V any](ctx context.Context, c *cluster.Cluster, name string, src Source[I],
 	mapper func(rec I, emit func(K, V)) error, fold func(a, b V) V, opts ...Option) (*Result[K, V], error) {
-	if c == nil || src == nil || mapper == nil || fold == nil || name == "" {
-		return nil, fmt.Errorf("%w: mapreduce.Run needs a cluster, a name, a source, a mapper and a fold", rma.ErrInvalidArgument)
+	if fold == nil {
+		return nil, fmt.Errorf("%w: mapreduce.Run needs a fold", rma.ErrInvalidArgument)
+	}
+	j, err := newJob[K, V](c, name, src, mapper, fold, opts)
+	if err != nil {
+		return nil, err
+	}
+	store := &foldStore[K, V]{mem: make(map[K]V), budget: j.cfg.memory / 2, fold: fold, sz: j.sz, sp: j.sp}
+	if err := runPhases(ctx, j, src, mapper, store); err != nil {
+		return nil, err
+	}
+	t, err := store.finish()
+	return newResult(j, t, err)
+}
+
+// Reduce runs a map-reduce job whose reducer sees every value of a key;
+// it is collective, as Run. Pairs are not combined: each goes to the rank
+// that owns its key, which keeps them (spilling sorted runs to disk past
+// its share of WithMemory). Once every rank has mapped its share, each
+// rank calls reduce once per key it owns, in key order, with an iterator
+// over all the key's values (in no set order; read from disk as it goes,
+// so a key may have more values than memory holds), and keeps what reduce
+// returns as the key's result. reduce's error fails the job on that rank,
+// naming the key.
+func Reduce[I any, K cmp.Ordered, V, R any](ctx context.Context, c *cluster.Cluster, name string, src Source[I],
+	mapper func(rec I, emit func(K, V)) error, reduce func(key K, values iter.Seq[V]) (R, error), opts ...Option) (*Result[K, R], error) {
+	if reduce == nil {
+		return nil, fmt.Errorf("%w: mapreduce.Reduce needs a reduce function", rma.ErrInvalidArgument)
+	}
+	j, err := newJob[K, V](c, name, src, mapper, nil, opts)
+	if err != nil {
+		return nil, err
+	}
+	store := &groupStore[K, V]{budget: j.cfg.memory / 2, sz: j.sz, sp: j.sp}
+	if err := runPhases(ctx, j, src, mapper, store); err != nil {
+		return nil, err
+	}
+	rs := newSizes[K, R]()
+	out := &tableBuilder[K, R]{sp: j.sp, budget: j.cfg.memory / 2, size: func(k K, r R) int { return rs.pair(k, r) + 16 }}
+	if err := groups(store, reduce, out); err != nil {
+		out.abort()
+		return newResult[K, V, R](j, nil, err)
+	}
+	t, err := out.finish()
+	return newResult(j, t, err)
+}
+
+func reducerName(name string) string { return "mapreduce." + name }
+
+// sink is where a reducer puts the pairs it receives.
+type sink[K cmp.Ordered, V any] interface {
+	add(k K, v V) error
+}
+
+// job is one rank's state of a running job.
+type job[K cmp.Ordered, V any] struct {
+	c       *cluster.Cluster
+	name    string
+	fold    func(a, b V) V // nil for a per-key reduce: no combiner
+	cfg     config
+	sz      sizes[K, V]
+	sp      *spiller
+	combine map[K]V // pairs mapped here and not yet sent (with a fold)
+	combB   int64   // their estimated bytes
+	out     []outBatch[K, V]
+	emitErr error           // the first error of an emit (a partitioner out of range, a send)
+	ctx     context.Context // the job's, while mapping: where emitDirect's sends wait
+	stats   Stats
+	last    time.Time // the last progress report
+
+	sink     sink[K, V] // written by the reducer actor only
+	received atomic.Int64
+	bad      atomic.Pointer[error] // the first batch the reducer could not take
+}
+
+// outBatch is pairs bound for one rank, not yet sent.
+type outBatch[K cmp.Ordered, V any] struct {
+	b     batch[K, V]
+	bytes int
+}
+
+func newJob[K cmp.Ordered, V any, I any](c *cluster.Cluster, name string, src Source[I], mapper func(I, func(K, V)) error,
+	fold func(a, b V) V, opts []Option) (*job[K, V], error) {
+	if c == nil || src == nil || mapper == nil || name == "" {
+		return nil, fmt.Errorf("%w: a mapreduce job needs a cluster, a name, a source and a mapper", rma.ErrInvalidArgument)
 	}
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -61,144 +140,219 @@ func Run[I any, K cmp.Ordered, V any](ctx context.Context, c *cluster.Cluster, n
 			return nil, err
 		}
 	}
-	j := &job[K, V]{c: c, name: name, fold: fold, cfg: cfg, part: make(map[K]V), combine: make(map[K]V)}
-	pid, err := c.System().SpawnNamed(actor.PropsFromFunc(j.receive), reducerName(name))
-	if err != nil {
-		return nil, fmt.Errorf("mapreduce %q: %w", name, err)
+	j := &job[K, V]{c: c, name: name, fold: fold, cfg: cfg, sz: newSizes[K, V](),
+		sp: newSpiller(cfg.tempDir, name, c.Rank()), out: make([]outBatch[K, V], c.Size())}
+	if fold != nil {
+		j.combine = make(map[K]V)
 	}
-	defer func() { _ = c.System().Root().StopFuture(pid).Wait() }()
-	if err := c.Barrier(ctx); err != nil {
-		return nil, fmt.Errorf("mapreduce %q: %w", name, err)
-	}
-	emit := func(k K, v V) {
-		j.stats.Emitted++
-		if old, ok := j.combine[k]; ok {
-			j.combine[k] = fold(old, v)
-			return
+	return j, nil
+}
+
+// runPhases maps this rank's share, shuffles it, and waits until every
+// rank's pairs are in their owners' sinks. On an error it removes the
+// spill directory.
+func runPhases[I any, K cmp.Ordered, V any](ctx context.Context, j *job[K, V], src Source[I],
+	mapper func(I, func(K, V)) error, s sink[K, V]) (err error) {
+	defer func() {
+		if err != nil {
+			_ = j.sp.remove()
+			err = &rma.RankError{Rank: j.c.Rank(), Err: fmt.Errorf("mapreduce %q: %w", j.name, err)}
 		}
-		j.combine[k] = v
+	}()
+	j.sink, j.ctx = s, ctx
+	defer func() { j.ctx = nil }()
+	pid, err := j.c.System().SpawnNamed(actor.PropsFromFunc(j.receive), reducerName(j.name))
+	if err != nil {
+		return err
 	}
-	var mapErr error
-	records, where := src.Records(ctx, c.Rank(), c.Size())
+	// The reducer stops before the spill directory can be removed.
+	defer func() { _ = j.c.System().Root().StopFuture(pid).Wait() }()
+	if err := j.c.Barrier(ctx); err != nil {
+		return err
+	}
+	j.last = time.Now()
+	emit := j.emitDirect
+	if j.fold != nil {
+		emit = j.emitCombined
+	}
+	records, where := src.Records(ctx, j.c.Rank(), j.c.Size())
 	for rec, err := range records {
 		if err != nil {
-			mapErr = fmt.Errorf("mapreduce %q: %w", name, err)
-			break
+			return err
 		}
 		j.stats.Records++
+		j.stats.Bytes += recordBytes(&rec)
 		if err := mapper(rec, emit); err != nil {
-			mapErr = fmt.Errorf("mapreduce %q: mapper at %s: %w", name, where(), err)
-			break
+			return fmt.Errorf("mapper at %s: %w", where(), err)
 		}
-		if len(j.combine) >= cfg.combineEntries {
+		if j.emitErr != nil {
+			return fmt.Errorf("at %s: %w", where(), j.emitErr)
+		}
+		if j.fold != nil && (len(j.combine) >= j.cfg.combineEntries || j.combB > j.cfg.memory/4) {
 			if err := j.shuffle(ctx); err != nil {
-				mapErr = err
-				break
-			}
-		}
-	}
-	if mapErr == nil {
-		mapErr = j.shuffle(ctx)
-	}
-	if mapErr != nil {
-		return nil, &rma.RankError{Rank: c.Rank(), Err: mapErr}
-	}
-	// Every rank has sent all its pairs; wait until they are all folded.
-	if err := c.Quiesce(ctx); err != nil {
-		return nil, fmt.Errorf("mapreduce %q: %w", name, err)
-	}
-	if bad := j.bad.Load(); bad != nil {
-		// A batch this rank could not fold: its pairs are not in the
-		// partition, so the result would be wrong.
-		return nil, &rma.RankError{Rank: c.Rank(), Err: *bad}
-	}
-	j.stats.Received = j.received.Load()
-	j.stats.Keys = int64(len(j.part))
-	return &Result[K, V]{c: c, name: name, part: j.part, stats: j.stats}, nil
-}
-
-func reducerName(name string) string { return "mapreduce." + name }
-
-// job is one rank's state of a running job.
-type job[K cmp.Ordered, V any] struct {
-	c        *cluster.Cluster
-	name     string
-	fold     func(a, b V) V
-	cfg      config
-	combine  map[K]V // pairs mapped here and not yet sent
-	part     map[K]V // this rank's partition, folded by the reducer actor
-	stats    Stats
-	received atomic.Int64
-	bad      atomic.Pointer[error] // the first batch the reducer could not read
-}
-
-// shuffle sends the combined pairs to their owners, in batches.
-func (j *job[K, V]) shuffle(ctx context.Context) error {
-	if len(j.combine) == 0 {
-		return nil
-	}
-	size := j.c.Size()
-	out := make([]batch[K, V], size)
-	for k, v := range j.combine {
-		r := j.cfg.partition(k, size)
-		if r < 0 || r >= size {
-			return fmt.Errorf("%w: mapreduce %q: the partitioner put key %v on rank %d of %d", rma.ErrInvalidArgument, j.name, k, r, size)
-		}
-		b := &out[r]
-		b.Keys = append(b.Keys, k)
-		b.Vals = append(b.Vals, v)
-		if len(b.Keys) == j.cfg.batchPairs {
-			if err := j.send(ctx, r, b); err != nil {
 				return err
 			}
-			*b = batch[K, V]{}
+		}
+		if j.cfg.progress != nil && j.stats.Records%1024 == 0 && time.Since(j.last) >= j.cfg.every {
+			j.report()
+		}
+	}
+	if err := j.shuffle(ctx); err != nil {
+		return err
+	}
+	for r := range j.out {
+		if err := j.send(ctx, r); err != nil {
+			return err
+		}
+	}
+	// Every rank has sent all its pairs; wait until they are all taken.
+	if err := j.c.Quiesce(ctx); err != nil {
+		return err
+	}
+	if bad := j.bad.Load(); bad != nil {
+		// A batch this rank could not take: its pairs are not in the
+		// partition, so the result would be wrong.
+		return *bad
+	}
+	j.stats.Received = j.received.Load()
+	return nil
+}
+
+// recordBytes is a text record's length (with its newline), for the
+// progress counters; 0 for other records.
+func recordBytes[I any](rec *I) int64 {
+	switch r := any(rec).(type) {
+	case *[]byte:
+		return int64(len(*r)) + 1
+	case *Line:
+		return int64(len(r.Text)) + 1
+	case *string:
+		return int64(len(*r))
+	}
+	return 0
+}
+
+func (j *job[K, V]) report() {
+	j.last = time.Now()
+	files, bytes := j.sp.counts()
+	s := j.stats
+	s.Received, s.Spills, s.SpillBytes = j.received.Load(), files, bytes
+	j.cfg.progress(s)
+}
+
+// emitCombined folds a pair into the combine table.
+func (j *job[K, V]) emitCombined(k K, v V) {
+	j.stats.Emitted++
+	if old, ok := j.combine[k]; ok {
+		j.combine[k] = j.fold(old, v)
+		if !j.sz.flatValues() {
+			j.combB += int64(j.sz.v.of(v))
+		}
+		return
+	}
+	j.combine[k] = v
+	j.combB += int64(j.sz.pair(k, v) + mapEntryBytes)
+}
+
+// emitDirect adds a pair to its owner's batch, sending the batch when it
+// is full.
+func (j *job[K, V]) emitDirect(k K, v V) {
+	j.stats.Emitted++
+	if j.emitErr == nil {
+		j.emitErr = j.add(j.ctx, k, v)
+	}
+}
+
+// add adds a pair to its owner's batch, sending the batch when it holds
+// WithBatchPairs pairs or WithBatchBytes bytes.
+func (j *job[K, V]) add(ctx context.Context, k K, v V) error {
+	size := j.c.Size()
+	r := j.cfg.partition(k, size)
+	if r < 0 || r >= size {
+		return fmt.Errorf("%w: the partitioner put key %v on rank %d of %d", rma.ErrInvalidArgument, k, r, size)
+	}
+	o := &j.out[r]
+	o.b.Keys = append(o.b.Keys, k)
+	o.b.Vals = append(o.b.Vals, v)
+	o.bytes += j.sz.pair(k, v)
+	if len(o.b.Keys) >= j.cfg.batchPairs || o.bytes >= j.cfg.batchBytes {
+		return j.send(ctx, r)
+	}
+	return nil
+}
+
+// shuffle moves the combine table into the batches, sending the full ones.
+func (j *job[K, V]) shuffle(ctx context.Context) error {
+	for k, v := range j.combine {
+		if err := j.add(ctx, k, v); err != nil {
+			return err
 		}
 	}
 	clear(j.combine)
-	for r := range out {
-		if len(out[r].Keys) > 0 {
-			if err := j.send(ctx, r, &out[r]); err != nil {
-				return err
-			}
-		}
-	}
+	j.combB = 0
 	return nil
 }
 
-func (j *job[K, V]) send(ctx context.Context, rank int, b *batch[K, V]) error {
-	msg, err := codec.AppendValue(nil, *b)
+// send sends rank's batch, if it holds any pairs.
+func (j *job[K, V]) send(ctx context.Context, rank int) error {
+	o := &j.out[rank]
+	if len(o.b.Keys) == 0 {
+		return nil
+	}
+	msg, err := codec.AppendValue(nil, o.b)
 	if err != nil {
-		return fmt.Errorf("mapreduce %q: %w", j.name, err)
+		return err
 	}
-	j.stats.Shuffled += int64(len(b.Keys))
+	j.stats.Shuffled += int64(len(o.b.Keys))
 	j.stats.ShuffleBytes += int64(len(msg))
+	clear(o.b.Keys)
+	clear(o.b.Vals)
+	o.b.Keys, o.b.Vals, o.bytes = o.b.Keys[:0], o.b.Vals[:0], 0
 	if err := j.c.System().Send(ctx, actor.PIDOn(rank, reducerName(j.name)), msg); err != nil {
-		return fmt.Errorf("mapreduce %q: shuffle to rank %d: %w", j.name, rank, err)
+		return fmt.Errorf("shuffle to rank %d: %w", rank, err)
 	}
 	return nil
 }
 
-// receive is the rank's reducer: it folds every batch into the partition.
+// receive is the rank's reducer: it puts every batch into the sink.
 func (j *job[K, V]) receive(ctx actor.Context) {
 	msg, ok := ctx.Message().([]byte)
-	if !ok {
+	if !ok || j.bad.Load() != nil {
 		return
 	}
 	b, err := codec.DecodeValue[batch[K, V]](msg)
 	if err == nil && len(b.Keys) != len(b.Vals) {
 		err = fmt.Errorf("%w: a batch of %d keys and %d values", codec.ErrDecode, len(b.Keys), len(b.Vals))
 	}
+	if err == nil {
+		for i, k := range b.Keys {
+			if err = j.sink.add(k, b.Vals[i]); err != nil {
+				break
+			}
+		}
+	}
 	if err != nil {
-		err = fmt.Errorf("mapreduce %q: reducer: %w", j.name, err)
+		err = fmt.Errorf("reducer: %w", err)
 		j.bad.CompareAndSwap(nil, &err)
 		return
 	}
-	for i, k := range b.Keys {
-		if old, ok := j.part[k]; ok {
-			j.part[k] = j.fold(old, b.Vals[i])
-		} else {
-			j.part[k] = b.Vals[i]
-		}
-	}
 	j.received.Add(int64(len(b.Keys)))
+}
+
+// newResult makes a job's Result from its table, or fails the job (and
+// removes its spill directory).
+func newResult[K cmp.Ordered, V, R any](j *job[K, V], t *table[K, R], err error) (*Result[K, R], error) {
+	if err != nil {
+		_ = j.sp.remove()
+		return nil, &rma.RankError{Rank: j.c.Rank(), Err: fmt.Errorf("mapreduce %q: %w", j.name, err)}
+	}
+	j.stats.Keys = int64(t.len())
+	j.stats.Spills, j.stats.SpillBytes = j.sp.counts()
+	if j.cfg.progress != nil {
+		j.cfg.progress(j.stats)
+	}
+	r := &Result[K, R]{c: j.c, name: j.name, t: t, sp: j.sp, stats: j.stats}
+	// A Result dropped without Close still removes its files.
+	runtime.AddCleanup(r, func(sp *spiller) { _ = sp.remove() }, j.sp)
+	return r, nil
 }

@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math"
 	"reflect"
+	"time"
 
 	"github.com/rmactor/rmactor/rma"
 )
@@ -14,11 +15,79 @@ import (
 type config struct {
 	combineEntries int
 	batchPairs     int
+	batchBytes     int
+	memory         int64
+	tempDir        string
 	partition      func(key any, ranks int) int
+	progress       func(Stats)
+	every          time.Duration
 }
 
+// DefaultMemory is a job's memory budget per rank unless WithMemory sets
+// another.
+const DefaultMemory = 512 << 20
+
 func defaultConfig() config {
-	return config{combineEntries: 1 << 16, batchPairs: 1 << 13, partition: hashPartition}
+	return config{combineEntries: 1 << 16, batchPairs: 1 << 13, batchBytes: 1 << 20, memory: DefaultMemory, partition: hashPartition}
+}
+
+// WithMemory sets the memory budget of a job on each rank (default
+// DefaultMemory, 512 MiB): the estimated bytes of the keys and values the
+// rank holds. A quarter goes to the combiner on the mapping side, half to
+// the reducer's partition; past it, the partition is sorted and written to
+// a run file under WithTempDir, and the runs are merged when the job ends
+// (an external sort, as MR-MPI's out-of-core pages). A result larger than
+// half the budget stays on disk and is read as it is iterated. The same
+// job gives the same answer with any budget; a small one costs time.
+func WithMemory(bytes int64) Option {
+	return func(c *config) error {
+		if bytes < 1<<10 {
+			return fmt.Errorf("%w: a memory budget of %d bytes (at least 1 KiB)", rma.ErrInvalidArgument, bytes)
+		}
+		c.memory = bytes
+		return nil
+	}
+}
+
+// WithTempDir sets where a job's spill files go (default os.TempDir()):
+// each rank makes its own directory there, removed when the job fails or
+// is cancelled, and when its Result is closed.
+func WithTempDir(dir string) Option {
+	return func(c *config) error {
+		if dir == "" {
+			return fmt.Errorf("%w: an empty temp directory", rma.ErrInvalidArgument)
+		}
+		c.tempDir = dir
+		return nil
+	}
+}
+
+// WithBatchBytes sets the estimated bytes at which a shuffle message is
+// sent even if it holds fewer than WithBatchPairs pairs (default 1 MiB).
+func WithBatchBytes(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("%w: batches of %d bytes", rma.ErrInvalidArgument, n)
+		}
+		c.batchBytes = n
+		return nil
+	}
+}
+
+// WithProgress calls fn with this rank's counters about every interval
+// while the job maps, and once when it ends; fn runs on the goroutine that
+// called Run or Reduce.
+func WithProgress(every time.Duration, fn func(Stats)) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return fmt.Errorf("%w: a nil progress function", rma.ErrInvalidArgument)
+		}
+		if every <= 0 {
+			return fmt.Errorf("%w: progress every %v", rma.ErrInvalidArgument, every)
+		}
+		c.progress, c.every = fn, every
+		return nil
+	}
 }
 
 // Option configures a job.

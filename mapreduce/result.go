@@ -6,10 +6,10 @@ import (
 	"context"
 	"fmt"
 	"iter"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 
 	"github.com/rmactor/rmactor/cluster"
 	"github.com/rmactor/rmactor/codec"
@@ -17,39 +17,56 @@ import (
 )
 
 // Result is one rank's partition of a job's output: the keys this rank
-// owns, each with its folded value.
+// owns, each with its value. A partition larger than its share of the
+// memory budget stays in a file and is read as it is iterated; Close
+// removes the file. A read error while iterating (a file removed under
+// the job, a full disk) ends the iteration early and is reported by Err.
 type Result[K cmp.Ordered, V any] struct {
 	c     *cluster.Cluster
 	name  string
-	part  map[K]V
+	t     *table[K, V]
+	sp    *spiller
 	stats Stats
+
+	mu  sync.Mutex
+	err error
 }
 
 // Stats reads this rank's counters of the job.
 func (r *Result[K, V]) Stats() Stats { return r.stats }
 
 // Len is the number of keys in this rank's partition.
-func (r *Result[K, V]) Len() int { return len(r.part) }
+func (r *Result[K, V]) Len() int { return r.t.len() }
 
-// Get is key's value, if this rank owns it.
-func (r *Result[K, V]) Get(key K) (V, bool) {
-	v, ok := r.part[key]
-	return v, ok
-}
+// Get is key's value, if this rank owns it (a map lookup or a binary
+// search in memory; a scan of the file for a partition on disk).
+func (r *Result[K, V]) Get(key K) (V, bool) { return r.t.get(key, r.fail) }
 
-// All yields this rank's partition, in no order.
-func (r *Result[K, V]) All() iter.Seq2[K, V] { return maps.All(r.part) }
+// All yields this rank's partition, in no set order.
+func (r *Result[K, V]) All() iter.Seq2[K, V] { return r.t.all(r.fail) }
 
 // Sorted yields this rank's partition in key order.
-func (r *Result[K, V]) Sorted() iter.Seq2[K, V] {
-	return func(yield func(K, V) bool) {
-		for _, k := range slices.Sorted(maps.Keys(r.part)) {
-			if !yield(k, r.part[k]) {
-				return
-			}
-		}
+func (r *Result[K, V]) Sorted() iter.Seq2[K, V] { return r.t.inOrder(r.fail) }
+
+// Err is the first error met reading the partition back from disk, if any.
+func (r *Result[K, V]) Err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+func (r *Result[K, V]) fail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		r.err = &rma.RankError{Rank: r.c.Rank(), Err: fmt.Errorf("mapreduce %q: %w", r.name, err)}
 	}
 }
+
+// Close removes the job's spill files on this rank; a partition kept on
+// disk cannot be read after it. A Result that is never closed has its
+// files removed when it is garbage collected.
+func (r *Result[K, V]) Close() error { return r.sp.remove() }
 
 // Source makes this result the input of another job (chaining): each rank
 // maps the pairs of its own partition.
@@ -61,7 +78,8 @@ func (s resultSource[K, V]) Records(ctx context.Context, _, _ int) (iter.Seq2[Pa
 	var cur K
 	return func(yield func(Pair[K, V], error) bool) {
 		n := 0
-		for k, v := range s.r.part {
+		var rerr error
+		for k, v := range s.r.t.all(func(err error) { rerr = err }) {
 			cur = k
 			if n++; n%4096 == 0 && ctx.Err() != nil {
 				yield(Pair[K, V]{}, ctx.Err())
@@ -71,6 +89,9 @@ func (s resultSource[K, V]) Records(ctx context.Context, _, _ int) (iter.Seq2[Pa
 				return
 			}
 		}
+		if rerr != nil {
+			yield(Pair[K, V]{}, fmt.Errorf("%w: job %q: %w", ErrInput, s.r.name, rerr))
+		}
 	}, func() string { return fmt.Sprintf("key %v of job %q", cur, s.r.name) }
 }
 
@@ -78,10 +99,13 @@ func (s resultSource[K, V]) Records(ctx context.Context, _, _ int) (iter.Seq2[Pa
 // ranks get nil. For results small enough for one message per rank
 // (mailbox.WithMaxMessageBytes, 256 MiB by default).
 func (r *Result[K, V]) Gather(ctx context.Context) (map[K]V, error) {
-	b := batch[K, V]{Keys: make([]K, 0, len(r.part)), Vals: make([]V, 0, len(r.part))}
-	for k, v := range r.part {
+	b := batch[K, V]{Keys: make([]K, 0, r.Len()), Vals: make([]V, 0, r.Len())}
+	for k, v := range r.All() {
 		b.Keys = append(b.Keys, k)
 		b.Vals = append(b.Vals, v)
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
 	}
 	all, err := gatherBatches(ctx, r.c, b)
 	if err != nil || all == nil {
@@ -112,9 +136,19 @@ func (r *Result[K, V]) Top(ctx context.Context, n int, less func(a, b Pair[K, V]
 		}
 		return cmp.Compare(a.Key, b.Key) // a total order: ties by key
 	}
-	local := make([]Pair[K, V], 0, len(r.part))
-	for k, v := range r.part {
+	// The first n, kept in a slice of at most 2n sorted down to n as it
+	// fills, so a partition on disk is read once and never held.
+	var local []Pair[K, V]
+	for k, v := range r.All() {
 		local = append(local, Pair[K, V]{k, v})
+		if len(local) >= 2*n+64 {
+			slices.SortFunc(local, cmpPairs)
+			clear(local[n:])
+			local = local[:n]
+		}
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(local, cmpPairs)
 	local = local[:min(n, len(local))]
@@ -168,6 +202,10 @@ func (r *Result[K, V]) WriteText(dir string) (string, error) {
 	w := bufio.NewWriter(fh)
 	for k, v := range r.Sorted() {
 		fmt.Fprintf(w, "%v\t%v\n", k, v)
+	}
+	if err := r.Err(); err != nil {
+		fh.Close()
+		return "", err
 	}
 	if err := w.Flush(); err != nil {
 		fh.Close()
