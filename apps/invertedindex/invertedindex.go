@@ -17,11 +17,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 
+	"github.com/rmactor/rmactor/apps/internal/jobflags"
 	"github.com/rmactor/rmactor/apps/wordcount"
 	"github.com/rmactor/rmactor/cluster"
 	"github.com/rmactor/rmactor/mapreduce"
@@ -34,6 +36,7 @@ type Config struct {
 	Out   string // directory for the part files; none written if empty
 	Top   int    // words found in the most files, printed
 	Check bool   // compare the index with a sequential one on rank 0
+	Job   jobflags.Flags
 }
 
 // DefaultConfig prints the 5 words found in the most files.
@@ -44,6 +47,7 @@ func (cfg *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.Out, "out", cfg.Out, "directory for the part-NNNNN files of the index")
 	fs.IntVar(&cfg.Top, "top", cfg.Top, "words found in the most files, printed")
 	fs.BoolVar(&cfg.Check, "check", cfg.Check, "check the index against a sequential one on rank 0")
+	cfg.Job.Register(fs)
 }
 
 // Cluster is the job configuration the app needs: the defaults.
@@ -52,29 +56,29 @@ func Cluster() cluster.Config { return cluster.Config{} }
 // ErrMismatch reports an index that differs from the sequential one.
 var ErrMismatch = errors.New("invertedindex: differs from the sequential index")
 
-// union merges two sorted lists of distinct files into one.
-func union(a, b []string) []string {
-	out := make([]string, 0, len(a)+len(b))
-	for len(a) > 0 && len(b) > 0 {
-		switch {
-		case a[0] < b[0]:
-			out, a = append(out, a[0]), a[1:]
-		case b[0] < a[0]:
-			out, b = append(out, b[0]), b[1:]
-		default:
-			out, a, b = append(out, a[0]), a[1:], b[1:]
-		}
-	}
-	return append(append(out, a...), b...)
-}
-
 // Index is the job (collective): each rank's Result holds the posting
-// lists of the words it owns.
-func Index(ctx context.Context, c *cluster.Cluster, input string) (*mapreduce.Result[string, []string], error) {
-	mapper := func(l mapreduce.Line, emit func(string, []string)) error {
-		return wordcount.EachWord(l.Text, func(w []byte) { emit(string(w), []string{l.File}) })
+// lists of the words it owns. The mapper emits (word, file) once per word
+// and file on each rank; the reduce gets every file a word was seen in
+// (streamed, so a word in more files than memory holds still works) and
+// keeps them sorted and distinct.
+func Index(ctx context.Context, c *cluster.Cluster, input string, opts ...mapreduce.Option) (*mapreduce.Result[string, []string], error) {
+	file, seen := "", map[string]struct{}{}
+	mapper := func(l mapreduce.Line, emit func(string, string)) error {
+		if l.File != file {
+			file = l.File
+			clear(seen)
+		}
+		return wordcount.EachWord(l.Text, func(w []byte) {
+			if _, ok := seen[string(w)]; !ok {
+				seen[string(w)] = struct{}{}
+				emit(string(w), file)
+			}
+		})
 	}
-	return mapreduce.Run(ctx, c, "invertedindex", mapreduce.FileLines(input), mapper, union)
+	postings := func(_ string, files iter.Seq[string]) ([]string, error) {
+		return slices.Compact(slices.Sorted(files)), nil
+	}
+	return mapreduce.Reduce(ctx, c, "invertedindex", mapreduce.FileLines(input), mapper, postings, opts...)
 }
 
 // Run is the SPMD program; rank 0 writes the report to out.
@@ -85,8 +89,13 @@ func Run(ctx context.Context, c *cluster.Cluster, cfg Config, out io.Writer) err
 	if _, err := os.Stat(cfg.Input); err != nil {
 		return fmt.Errorf("invertedindex: %w", err)
 	}
-	res, err := Index(ctx, c, cfg.Input)
+	cfg.Job.Log = out
+	res, err := Index(ctx, c, cfg.Input, cfg.Job.Options(c, "invertedindex")...)
 	if err != nil {
+		return err
+	}
+	defer res.Close()
+	if err := cfg.Job.Report(ctx, c, "invertedindex", res.Stats(), out); err != nil {
 		return err
 	}
 	if cfg.Out != "" {
@@ -100,6 +109,9 @@ func Run(ctx context.Context, c *cluster.Cluster, cfg Config, out io.Writer) err
 	var postings int64
 	for _, files := range res.All() {
 		postings += int64(len(files))
+	}
+	if err := res.Err(); err != nil {
+		return err
 	}
 	totals, err := cluster.Gather(ctx, c, []int64{int64(res.Len()), postings})
 	if err != nil {

@@ -3,9 +3,12 @@ package invertedindex_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/rmactor/rmactor/apps/invertedindex"
 	"github.com/rmactor/rmactor/cluster"
+	"github.com/rmactor/rmactor/mapreduce"
 )
 
 func TestIndexMatchesSequential(t *testing.T) {
@@ -70,4 +74,46 @@ func TestBadConfig(t *testing.T) {
 		return invertedindex.Run(ctx, c, invertedindex.Config{Input: "/no/such/dir", Top: 1}, io.Discard)
 	})
 	require.ErrorIs(t, err, os.ErrNotExist)
+}
+
+// Under a budget of 2 KiB the index spills and comes out the same.
+func TestIndexUnderASmallBudget(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 40 {
+		text := strings.Repeat(fmt.Sprintf("w%d shared x%d\n", i%7, i), 50)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%02d", i)), []byte(text), 0o644))
+	}
+	tmp := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := cluster.Run(ctx, cluster.Config{Ranks: 3}, func(ctx context.Context, c *cluster.Cluster) error {
+		big, err := invertedindex.Index(ctx, c, dir)
+		if err != nil {
+			return err
+		}
+		small, err := invertedindex.Index(ctx, c, dir, mapreduce.WithMemory(2<<10), mapreduce.WithTempDir(tmp))
+		if err != nil {
+			return err
+		}
+		defer small.Close()
+		want, err := big.Gather(ctx)
+		if err != nil {
+			return err
+		}
+		got, err := small.Gather(ctx)
+		if err != nil || c.Rank() != 0 {
+			return err
+		}
+		if len(want["shared"]) != 40 || len(want) != 40+7+1 {
+			return fmt.Errorf("the index is not what the files hold: %d words, shared in %d files", len(want), len(want["shared"]))
+		}
+		if !maps.EqualFunc(got, want, slices.Equal[[]string]) {
+			return fmt.Errorf("%d words under the budget, %d without", len(got), len(want))
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	left, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	require.Empty(t, left)
 }

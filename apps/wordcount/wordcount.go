@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rmactor/rmactor/apps/internal/jobflags"
 	"github.com/rmactor/rmactor/cluster"
 	"github.com/rmactor/rmactor/mapreduce"
 	"github.com/rmactor/rmactor/rma"
@@ -35,6 +36,7 @@ type Config struct {
 	Top   int    // words to print
 	Check bool   // compare every count with a sequential count on rank 0
 	Time  bool   // report the time, next to a sequential count timed on rank 0
+	Job   jobflags.Flags
 }
 
 // DefaultConfig prints the top 10 words.
@@ -45,6 +47,7 @@ func (cfg *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&cfg.Top, "top", cfg.Top, "words to print")
 	fs.BoolVar(&cfg.Check, "check", cfg.Check, "check every count against a sequential word count on rank 0")
 	fs.BoolVar(&cfg.Time, "time", cfg.Time, "report the run time next to a plain sequential word count timed on rank 0")
+	cfg.Job.Register(fs)
 }
 
 // Cluster is the job configuration the app needs: the defaults.
@@ -58,7 +61,7 @@ var ErrMismatch = errors.New("wordcount: counts differ from the sequential count
 
 // Count is the map-reduce job (collective): each rank's Result holds the
 // counts of the words it owns.
-func Count(ctx context.Context, c *cluster.Cluster, input string) (*mapreduce.Result[string, int64], error) {
+func Count(ctx context.Context, c *cluster.Cluster, input string, opts ...mapreduce.Option) (*mapreduce.Result[string, int64], error) {
 	var emitPair func(string, int64)
 	s := newSplitter(func(w []byte) { emitPair(string(w), 1) })
 	words := func(line []byte, emit func(string, int64)) error {
@@ -66,7 +69,7 @@ func Count(ctx context.Context, c *cluster.Cluster, input string) (*mapreduce.Re
 		_, _ = s.Write(line)
 		return s.Close()
 	}
-	return mapreduce.Run(ctx, c, "wordcount", mapreduce.Lines(input), words, func(a, b int64) int64 { return a + b })
+	return mapreduce.Run(ctx, c, "wordcount", mapreduce.Lines(input), words, func(a, b int64) int64 { return a + b }, opts...)
 }
 
 // Run is the SPMD program; rank 0 writes the report to out.
@@ -78,13 +81,18 @@ func Run(ctx context.Context, c *cluster.Cluster, cfg Config, out io.Writer) err
 		return fmt.Errorf("wordcount: %w", err)
 	}
 	start := time.Now()
-	res, err := Count(ctx, c, cfg.Input)
+	cfg.Job.Log = out
+	res, err := Count(ctx, c, cfg.Input, cfg.Job.Options(c, "wordcount")...)
 	if err != nil {
 		return err
 	}
+	defer res.Close()
 	var local int64
 	for _, n := range res.All() {
 		local += n
+	}
+	if err := res.Err(); err != nil {
+		return err
 	}
 	totals, err := cluster.Gather(ctx, c, []int64{local, int64(res.Len())})
 	if err != nil {
@@ -92,6 +100,9 @@ func Run(ctx context.Context, c *cluster.Cluster, cfg Config, out io.Writer) err
 	}
 	top, err := res.Top(ctx, cfg.Top, func(a, b mapreduce.Pair[string, int64]) bool { return a.Value > b.Value })
 	if err != nil {
+		return err
+	}
+	if err := cfg.Job.Report(ctx, c, "wordcount", res.Stats(), out); err != nil {
 		return err
 	}
 	var table map[string]int64

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rmactor/rmactor/apps/internal/jobflags"
 	"github.com/rmactor/rmactor/apps/wordcount"
 	"github.com/rmactor/rmactor/apps/wordcount/wordcounttest"
 	"github.com/rmactor/rmactor/cluster"
@@ -226,4 +228,26 @@ func TestWordcountAwkwardCorpus(t *testing.T) {
 		}
 		require.Equal(t, first, body, "ranks=%d", ranks)
 	}
+}
+
+// A budget of 1 MiB, far below the awkward corpus's distinct words, spills
+// and still matches the sequential count; --stats reports the spills, and
+// the spill files are gone after the run.
+func TestWordcountUnderASmallBudget(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, wordcounttest.WriteCorpus(dir, 1))
+	tmp := t.TempDir()
+	cfg := wordcount.DefaultConfig()
+	cfg.Input, cfg.Check = dir, true
+	cfg.Job = jobflags.Flags{MemoryMiB: 1, TempDir: tmp, Stats: true, Progress: true}
+	out, err := run(t, 2, cfg)
+	require.NoError(t, err)
+	require.Contains(t, out, "check: matches the sequential count")
+	all := regexp.MustCompile(`stats: wordcount all ranks: .* spilled (\d+) runs`).FindStringSubmatch(out)
+	require.NotNil(t, all, out)
+	require.NotEqual(t, "0", all[1], "nothing spilled")
+	require.Contains(t, out, "progress: wordcount rank 0: mapped")
+	left, err := os.ReadDir(tmp)
+	require.NoError(t, err)
+	require.Empty(t, left)
 }
