@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -55,7 +56,7 @@ func Run[I any, K cmp.Ordered, V any](ctx context.Context, c *cluster.Cluster, n
 	if err != nil {
 		return nil, err
 	}
-	store := &foldStore[K, V]{mem: make(map[K]V), budget: j.cfg.memory / 2, fold: fold, sz: j.sz, sp: j.sp}
+	store := &foldStore[K, V]{mem: newCombiner[K, V](), budget: j.cfg.memory / 2, fold: fold, sz: j.sz, sp: j.sp}
 	if err := runPhases(ctx, j, src, mapper, store); err != nil {
 		return nil, err
 	}
@@ -108,17 +109,19 @@ type job[K cmp.Ordered, V any] struct {
 	name    string
 	fold    func(a, b V) V // nil for a per-key reduce: no combiner
 	cfg     config
+	part    func(K, int) int // the key's rank
 	sz      sizes[K, V]
 	sp      *spiller
-	combine map[K]V // pairs mapped here and not yet sent (with a fold)
-	combB   int64   // their estimated bytes
+	combine combiner[K, V] // pairs mapped here and not yet sent (with a fold)
 	out     []outBatch[K, V]
+	arena   keyArena        // emitDirect's copies of string keys
 	emitErr error           // the first error of an emit (a partitioner out of range, a send)
 	ctx     context.Context // the job's, while mapping: where emitDirect's sends wait
 	stats   Stats
 	last    time.Time // the last progress report
 
-	sink     sink[K, V] // written by the reducer actor only
+	sinkMu   sync.Mutex // the reducer actor and this rank's own shuffle both add to the sink
+	sink     sink[K, V]
 	received atomic.Int64
 	bad      atomic.Pointer[error] // the first batch the reducer could not take
 }
@@ -140,10 +143,22 @@ func newJob[K cmp.Ordered, V any, I any](c *cluster.Cluster, name string, src So
 			return nil, err
 		}
 	}
-	j := &job[K, V]{c: c, name: name, fold: fold, cfg: cfg, sz: newSizes[K, V](),
+	part, err := partitioner[K](cfg)
+	if err != nil {
+		return nil, err
+	}
+	j := &job[K, V]{c: c, name: name, fold: fold, cfg: cfg, part: part, sz: newSizes[K, V](),
 		sp: newSpiller(cfg.tempDir, name, c.Rank()), out: make([]outBatch[K, V], c.Size())}
 	if fold != nil {
-		j.combine = make(map[K]V)
+		j.combine = newCombiner[K, V]()
+		j.combine.own = true
+	}
+	// Every pair this rank keeps for itself skips the codec, so check here,
+	// on every rank alike, that the types can cross ranks.
+	var zk K
+	var zv V
+	if _, err := codec.AppendValue(nil, batch[K, V]{Keys: []K{zk}, Vals: []V{zv}}); err != nil {
+		return nil, fmt.Errorf("mapreduce %q: %w", name, err)
 	}
 	return j, nil
 }
@@ -188,7 +203,7 @@ func runPhases[I any, K cmp.Ordered, V any](ctx context.Context, j *job[K, V], s
 		if j.emitErr != nil {
 			return fmt.Errorf("at %s: %w", where(), j.emitErr)
 		}
-		if j.fold != nil && (len(j.combine) >= j.cfg.combineEntries || j.combB > j.cfg.memory/4) {
+		if j.fold != nil && (j.combine.len() >= j.cfg.combineEntries || j.combine.bytes > j.cfg.memory/4) {
 			if err := j.shuffle(ctx); err != nil {
 				return err
 			}
@@ -243,15 +258,7 @@ func (j *job[K, V]) report() {
 // emitCombined folds a pair into the combine table.
 func (j *job[K, V]) emitCombined(k K, v V) {
 	j.stats.Emitted++
-	if old, ok := j.combine[k]; ok {
-		j.combine[k] = j.fold(old, v)
-		if !j.sz.flatValues() {
-			j.combB += int64(j.sz.v.of(v))
-		}
-		return
-	}
-	j.combine[k] = v
-	j.combB += int64(j.sz.pair(k, v) + mapEntryBytes)
+	j.combine.add(k, v, j.fold, j.sz)
 }
 
 // emitDirect adds a pair to its owner's batch, sending the batch when it
@@ -259,7 +266,7 @@ func (j *job[K, V]) emitCombined(k K, v V) {
 func (j *job[K, V]) emitDirect(k K, v V) {
 	j.stats.Emitted++
 	if j.emitErr == nil {
-		j.emitErr = j.add(j.ctx, k, v)
+		j.emitErr = j.add(j.ctx, keep(&j.arena, j.sz.k.str, k), v)
 	}
 }
 
@@ -267,7 +274,7 @@ func (j *job[K, V]) emitDirect(k K, v V) {
 // WithBatchPairs pairs or WithBatchBytes bytes.
 func (j *job[K, V]) add(ctx context.Context, k K, v V) error {
 	size := j.c.Size()
-	r := j.cfg.partition(k, size)
+	r := j.part(k, size)
 	if r < 0 || r >= size {
 		return fmt.Errorf("%w: the partitioner put key %v on rank %d of %d", rma.ErrInvalidArgument, k, r, size)
 	}
@@ -283,21 +290,29 @@ func (j *job[K, V]) add(ctx context.Context, k K, v V) error {
 
 // shuffle moves the combine table into the batches, sending the full ones.
 func (j *job[K, V]) shuffle(ctx context.Context) error {
-	for k, v := range j.combine {
-		if err := j.add(ctx, k, v); err != nil {
+	for i, k := range j.combine.keys {
+		if err := j.add(ctx, k, j.combine.vals[i]); err != nil {
 			return err
 		}
 	}
-	clear(j.combine)
-	j.combB = 0
+	j.combine.reset()
 	return nil
 }
 
-// send sends rank's batch, if it holds any pairs.
+// send sends rank's batch, if it holds any pairs; pairs for this rank go
+// into its sink without the codec.
 func (j *job[K, V]) send(ctx context.Context, rank int) error {
 	o := &j.out[rank]
 	if len(o.b.Keys) == 0 {
 		return nil
+	}
+	if rank == j.c.Rank() {
+		j.stats.Shuffled += int64(len(o.b.Keys))
+		err := j.take(o.b)
+		clear(o.b.Keys)
+		clear(o.b.Vals)
+		o.b.Keys, o.b.Vals, o.bytes = o.b.Keys[:0], o.b.Vals[:0], 0
+		return err
 	}
 	msg, err := codec.AppendValue(nil, o.b)
 	if err != nil {
@@ -325,18 +340,25 @@ func (j *job[K, V]) receive(ctx actor.Context) {
 		err = fmt.Errorf("%w: a batch of %d keys and %d values", codec.ErrDecode, len(b.Keys), len(b.Vals))
 	}
 	if err == nil {
-		for i, k := range b.Keys {
-			if err = j.sink.add(k, b.Vals[i]); err != nil {
-				break
-			}
-		}
+		err = j.take(b)
 	}
 	if err != nil {
 		err = fmt.Errorf("reducer: %w", err)
 		j.bad.CompareAndSwap(nil, &err)
-		return
+	}
+}
+
+// take puts a batch's pairs into the sink.
+func (j *job[K, V]) take(b batch[K, V]) error {
+	j.sinkMu.Lock()
+	defer j.sinkMu.Unlock()
+	for i, k := range b.Keys {
+		if err := j.sink.add(k, b.Vals[i]); err != nil {
+			return err
+		}
 	}
 	j.received.Add(int64(len(b.Keys)))
+	return nil
 }
 
 // newResult makes a job's Result from its table, or fails the job (and

@@ -1,6 +1,7 @@
 package mapreduce
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"math/rand/v2"
@@ -67,6 +68,9 @@ func TestPartsCoverTheFile(t *testing.T) {
 		for i := range min(len(content), 60) { // single cuts near the start
 			cutSets = append(cutSets, []int64{int64(i)})
 		}
+		// A reader shared by the parts, as a rank's, and smaller than
+		// most lines, so they are gathered across buffers.
+		r := bufio.NewReaderSize(nil, 16)
 		for _, cuts := range cutSets {
 			var got []string
 			lo := int64(0)
@@ -75,7 +79,7 @@ func TestPartsCoverTheFile(t *testing.T) {
 					continue
 				}
 				var place lineCursor
-				readLines(context.Background(), part{path: path, start: lo, end: hi}, &place, func(l []byte, err error) bool {
+				readLines(context.Background(), part{path: path, start: lo, end: hi}, r, &place, func(l []byte, err error) bool {
 					require.NoError(t, err)
 					got = append(got, string(l))
 					return true

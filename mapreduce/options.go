@@ -3,10 +3,10 @@ package mapreduce
 import (
 	"cmp"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"reflect"
 	"time"
+	"unsafe"
 
 	"github.com/rmactor/rmactor/rma"
 )
@@ -18,7 +18,7 @@ type config struct {
 	batchBytes     int
 	memory         int64
 	tempDir        string
-	partition      func(key any, ranks int) int
+	partition      any // func(key K, ranks int) int, or nil for hashPartition
 	progress       func(Stats)
 	every          time.Duration
 }
@@ -28,7 +28,7 @@ type config struct {
 const DefaultMemory = 512 << 20
 
 func defaultConfig() config {
-	return config{combineEntries: 1 << 16, batchPairs: 1 << 13, batchBytes: 1 << 20, memory: DefaultMemory, partition: hashPartition}
+	return config{combineEntries: 1 << 20, batchPairs: 1 << 13, batchBytes: 1 << 20, memory: DefaultMemory}
 }
 
 // WithMemory sets the memory budget of a job on each rank (default
@@ -94,8 +94,8 @@ func WithProgress(every time.Duration, fn func(Stats)) Option {
 type Option func(*config) error
 
 // WithCombineEntries sets how many distinct keys a rank combines in memory
-// before it ships them to their reducers (default 65 536): the mapping
-// side's memory bound, in keys.
+// before it ships them to their reducers (default 1 048 576, or fewer if
+// a quarter of WithMemory fills first): the mapping side's bound, in keys.
 func WithCombineEntries(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
@@ -127,36 +127,75 @@ func WithPartitioner[K cmp.Ordered](fn func(key K, ranks int) int) Option {
 		if fn == nil {
 			return fmt.Errorf("%w: nil partitioner", rma.ErrInvalidArgument)
 		}
-		c.partition = func(key any, ranks int) int { return fn(key.(K), ranks) }
+		c.partition = fn
 		return nil
 	}
 }
 
+// partitioner is the job's key-to-rank function: the one WithPartitioner
+// set, which must take this job's key type, or hashPartition.
+func partitioner[K cmp.Ordered](c config) (func(K, int) int, error) {
+	if c.partition == nil {
+		return hashPartition[K](), nil
+	}
+	fn, ok := c.partition.(func(K, int) int)
+	if !ok {
+		return nil, fmt.Errorf("%w: a partitioner of %T for keys of type %v", rma.ErrInvalidArgument, c.partition, reflect.TypeFor[K]())
+	}
+	return fn, nil
+}
+
 // hashPartition hashes a key of any ordered type the same way on every
-// rank (the runtime's map hash is seeded per process, so it cannot serve).
-func hashPartition(key any, ranks int) int {
-	h := fnv.New64a()
-	v := reflect.ValueOf(key)
-	var buf [8]byte
-	put := func(x uint64) {
-		for i := range buf {
-			buf[i] = byte(x >> (8 * i))
+// rank (the runtime's map hash is seeded per process, so it cannot serve):
+// FNV-1a of a string's bytes, or of a number's 8 little-endian bytes.
+func hashPartition[K cmp.Ordered]() func(K, int) int {
+	const offset, prime = 14695981039346656037, 1099511628211
+	str := func(s string) uint64 {
+		h := uint64(offset)
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint64(s[i])) * prime
 		}
-		h.Write(buf[:])
+		return h
 	}
-	switch v.Kind() {
+	word := func(x uint64) uint64 {
+		h := uint64(offset)
+		for range 8 {
+			h = (h ^ (x & 0xff)) * prime
+			x >>= 8
+		}
+		return h
+	}
+	var h func(K) uint64
+	t := reflect.TypeFor[K]()
+	switch t.Kind() {
 	case reflect.String:
-		h.Write([]byte(v.String()))
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		put(uint64(v.Int()))
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		put(v.Uint())
-	case reflect.Float32, reflect.Float64:
-		f := v.Float()
-		if f == 0 {
-			f = 0 // -0 and +0 are one key
-		}
-		put(math.Float64bits(f))
+		h = func(k K) uint64 { return str(*(*string)(unsafe.Pointer(&k))) }
+	case reflect.Float32:
+		h = func(k K) uint64 { return word(math.Float64bits(float64(*(*float32)(unsafe.Pointer(&k))) + 0)) }
+	case reflect.Float64:
+		// + 0 makes -0 into +0: one key.
+		h = func(k K) uint64 { return word(math.Float64bits(*(*float64)(unsafe.Pointer(&k)) + 0)) }
+	case reflect.Int8:
+		h = func(k K) uint64 { return word(uint64(*(*int8)(unsafe.Pointer(&k)))) }
+	case reflect.Int16:
+		h = func(k K) uint64 { return word(uint64(*(*int16)(unsafe.Pointer(&k)))) }
+	case reflect.Int32:
+		h = func(k K) uint64 { return word(uint64(*(*int32)(unsafe.Pointer(&k)))) }
+	case reflect.Int, reflect.Int64:
+		h = func(k K) uint64 { return word(uint64(*(*int64)(unsafe.Pointer(&k)))) }
+	case reflect.Uint8:
+		h = func(k K) uint64 { return word(uint64(*(*uint8)(unsafe.Pointer(&k)))) }
+	case reflect.Uint16:
+		h = func(k K) uint64 { return word(uint64(*(*uint16)(unsafe.Pointer(&k)))) }
+	case reflect.Uint32:
+		h = func(k K) uint64 { return word(uint64(*(*uint32)(unsafe.Pointer(&k)))) }
+	default: // uint, uint64, uintptr (64 bits on the platforms rmactor runs on)
+		h = func(k K) uint64 { return word(*(*uint64)(unsafe.Pointer(&k))) }
 	}
-	return int(h.Sum64() % uint64(ranks))
+	return func(k K, ranks int) int {
+		if ranks == 1 {
+			return 0
+		}
+		return int(h(k) % uint64(ranks))
+	}
 }

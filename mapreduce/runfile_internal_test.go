@@ -1,6 +1,7 @@
 package mapreduce
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -59,4 +60,20 @@ func TestSizerCountsWhatValuesHold(t *testing.T) {
 		Links []int
 	}
 	require.Equal(t, 16+24+4+4*8, newSizer[node]().of(node{Name: "abcd", Links: []int{1, 2, 3, 4}}))
+}
+
+func TestHashPartitionIsFixedAndSpreads(t *testing.T) {
+	// FNV-1a, the same in every process: known values.
+	require.Equal(t, int(uint64(0xa430d84680aabd0b)%7), hashPartition[string]()("a", 7))
+	require.Equal(t, 0, hashPartition[string]()("anything", 1))
+	require.Equal(t, hashPartition[float64]()(0, 5), hashPartition[float64]()(math.Copysign(0, -1), 5), "-0 and +0 are one key")
+	require.Equal(t, hashPartition[int64]()(42, 9), hashPartition[int]()(42, 9), "ints hash by value")
+	require.Equal(t, hashPartition[uint8]()(42, 9), hashPartition[uint64]()(42, 9))
+	seen := map[int]int{}
+	for i := range 1000 {
+		seen[hashPartition[int32]()(int32(i), 4)]++
+	}
+	for r := range 4 {
+		require.Greater(t, seen[r], 150, "rank %d of 4 gets %d of 1000 keys", r, seen[r])
+	}
 }

@@ -29,7 +29,9 @@ func newSizer[T any]() sizer[T] {
 	return s
 }
 
-// of is v's estimated size.
+// of is v's estimated size. Strings and flat types cost a length; only
+// other types go through reflect (in walk, so that v does not escape to
+// the heap on the fast paths).
 func (s sizer[T]) of(v T) int {
 	switch {
 	case s.str:
@@ -37,8 +39,11 @@ func (s sizer[T]) of(v T) int {
 	case s.extra == nil:
 		return s.flat
 	}
-	return s.flat + s.extra(reflect.ValueOf(&v).Elem())
+	return s.flat + s.walk(v)
 }
+
+//go:noinline
+func (s sizer[T]) walk(v T) int { return s.extra(reflect.ValueOf(&v).Elem()) }
 
 // holdsPointers reports whether a value of type t can refer to memory
 // outside itself.

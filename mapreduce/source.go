@@ -58,6 +58,10 @@ func Lines(paths ...string) Source[[]byte] { return linesSource(paths) }
 
 type linesSource []string
 
+// readBuffer is the read buffer of a Lines source, one per rank for all
+// its files; a longer line is gathered in a buffer of its own.
+const readBuffer = 256 << 10
+
 type inputFile struct {
 	path string
 	size int64
@@ -126,8 +130,9 @@ func (l linesSource) Records(ctx context.Context, rank, ranks int) (iter.Seq2[[]
 			yield(nil, err)
 			return
 		}
+		r := bufio.NewReaderSize(nil, readBuffer) // one for every file
 		for _, p := range share(files, rank, ranks) {
-			if !readLines(ctx, p, &place, yield) {
+			if !readLines(ctx, p, r, &place, yield) {
 				return
 			}
 		}
@@ -155,7 +160,7 @@ func (c *lineCursor) String() string {
 // does not start its file begins after the first newline at or after
 // start-1 (the line crossing start is the previous part's); it ends with
 // the line that holds byte end-1.
-func readLines(ctx context.Context, p part, place *lineCursor, yield func([]byte, error) bool) bool {
+func readLines(ctx context.Context, p part, r *bufio.Reader, place *lineCursor, yield func([]byte, error) bool) bool {
 	path := p.path
 	*place = lineCursor{path: path, midFile: p.start > 0}
 	fh, err := os.Open(path)
@@ -170,7 +175,7 @@ func readLines(ctx context.Context, p part, place *lineCursor, yield func([]byte
 		}
 		pos = p.start - 1
 	}
-	r := bufio.NewReaderSize(fh, 256<<10)
+	r.Reset(fh)
 	if p.start > 0 {
 		// Skip through the first newline: the rest of a line that started
 		// before this part.
@@ -266,8 +271,9 @@ func (f fileLinesSource) Records(ctx context.Context, rank, ranks int) (iter.Seq
 			yield(Line{}, err)
 			return
 		}
+		r := bufio.NewReaderSize(nil, readBuffer)
 		for _, p := range share(files, rank, ranks) {
-			ok := readLines(ctx, p, &place, func(text []byte, err error) bool {
+			ok := readLines(ctx, p, r, &place, func(text []byte, err error) bool {
 				return yield(Line{File: p.path, Text: text}, err)
 			})
 			if !ok {

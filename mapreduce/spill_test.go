@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rmactor/rmactor/cluster"
+	"github.com/rmactor/rmactor/codec"
 	"github.com/rmactor/rmactor/mapreduce"
 	"github.com/rmactor/rmactor/rma"
 )
@@ -283,11 +284,29 @@ func TestMemoryOptions(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, opt := range []mapreduce.Option{mapreduce.WithMemory(10), mapreduce.WithTempDir(""), mapreduce.WithBatchBytes(0),
-		mapreduce.WithProgress(time.Second, nil), mapreduce.WithProgress(0, func(mapreduce.Stats) {})} {
+		mapreduce.WithProgress(time.Second, nil), mapreduce.WithProgress(0, func(mapreduce.Stats) {}),
+		mapreduce.WithPartitioner(func(int, int) int { return 0 })} { // int keys, for a job of string keys
 		err := cluster.Run(ctx, cluster.Config{Ranks: 1}, func(ctx context.Context, c *cluster.Cluster) error {
 			_, err := mapreduce.Run(ctx, c, "opt", mapreduce.Slice([]string{"a"}), fields, add, opt)
 			return err
 		})
 		require.ErrorIs(t, err, rma.ErrInvalidArgument)
+	}
+}
+
+// Pairs a rank keeps for itself skip the codec, so a value type the codec
+// cannot carry fails every job up front, on one rank as on several.
+func TestUnencodableTypesFailOnOneRankToo(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, ranks := range []int{1, 2} {
+		err := cluster.Run(ctx, cluster.Config{Ranks: ranks}, func(ctx context.Context, c *cluster.Cluster) error {
+			_, err := mapreduce.Run(ctx, c, "chan", mapreduce.Slice([]string{"a"}), func(s string, emit func(string, chan int)) error {
+				emit(s, nil)
+				return nil
+			}, func(a, b chan int) chan int { return a })
+			return err
+		})
+		require.ErrorIs(t, err, codec.ErrEncode, "ranks=%d", ranks)
 	}
 }

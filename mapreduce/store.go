@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"iter"
-	"maps"
 	"slices"
 )
 
@@ -28,12 +27,11 @@ func (s sizes[K, V]) pair(k K, v V) int { return s.k.of(k) + s.v.of(v) }
 // into a key never changes the memory it holds.
 func (s sizes[K, V]) flatValues() bool { return !s.v.str && s.v.extra == nil }
 
-// foldStore is a reducer's partition for a fold: a map from key to folded
-// value while it fits in budget, then sorted runs on disk, merged (and
-// folded) when the job ends.
+// foldStore is a reducer's partition for a fold: a combiner (key to
+// folded value) while it fits in budget, then sorted runs on disk, merged
+// (and folded) when the job ends.
 type foldStore[K cmp.Ordered, V any] struct {
-	mem    map[K]V
-	bytes  int64
+	mem    combiner[K, V]
 	budget int64
 	fold   func(a, b V) V
 	sz     sizes[K, V]
@@ -42,45 +40,25 @@ type foldStore[K cmp.Ordered, V any] struct {
 }
 
 func (s *foldStore[K, V]) add(k K, v V) error {
-	if old, ok := s.mem[k]; ok {
-		s.mem[k] = s.fold(old, v)
-		if !s.sz.flatValues() {
-			// What a fold adds is not known without measuring the whole
-			// value; count the incoming value, an upper bound for
-			// appends and unions.
-			s.bytes += int64(s.sz.v.of(v))
-		}
-	} else {
-		s.mem[k] = v
-		s.bytes += int64(s.sz.pair(k, v) + mapEntryBytes)
-	}
-	if s.bytes > s.budget {
+	s.mem.add(k, v, s.fold, s.sz)
+	if s.mem.bytes > s.budget {
 		return s.spill()
 	}
 	return nil
 }
 
-// spill writes the map, sorted, to a run file and empties it.
+// spill writes the table, sorted, to a run file and empties it.
 func (s *foldStore[K, V]) spill() error {
-	if len(s.mem) == 0 {
+	if s.mem.len() == 0 {
 		return nil
 	}
-	path, err := writeRun(s.sp, s.sorted(), s.sz.pair)
+	path, err := writeRun(s.sp, s.mem.sorted(), s.sz.pair)
 	if err != nil {
 		return err
 	}
 	s.runs = append(s.runs, path)
-	clear(s.mem)
-	s.bytes = 0
+	s.mem.reset()
 	return nil
-}
-
-func (s *foldStore[K, V]) sorted() *sliceCursor[K, V] {
-	pairs := make([]Pair[K, V], 0, len(s.mem))
-	for _, k := range slices.Sorted(maps.Keys(s.mem)) {
-		pairs = append(pairs, Pair[K, V]{k, s.mem[k]})
-	}
-	return &sliceCursor[K, V]{pairs: pairs}
 }
 
 // finish is the partition: the map itself if nothing spilled, else the
@@ -88,7 +66,7 @@ func (s *foldStore[K, V]) sorted() *sliceCursor[K, V] {
 // budget and in one sorted file if not.
 func (s *foldStore[K, V]) finish() (*table[K, V], error) {
 	if len(s.runs) == 0 {
-		return &table[K, V]{mem: s.mem, n: len(s.mem)}, nil
+		return &table[K, V]{mem: &s.mem, n: s.mem.len()}, nil
 	}
 	runs, err := narrow(s.sp, s.runs, s.fold, s.sz.pair)
 	s.runs = runs
@@ -104,8 +82,8 @@ func (s *foldStore[K, V]) finish() (*table[K, V], error) {
 			r.close()
 		}
 	}()
-	mem := s.sorted()
-	s.mem = nil
+	mem := s.mem.sorted()
+	s.mem = combiner[K, V]{}
 	src := &folded[K, V]{src: newMerger(append(srcs, cursor[K, V](mem))), fold: s.fold}
 	out := &tableBuilder[K, V]{sp: s.sp, budget: s.budget, size: func(k K, v V) int { return s.sz.pair(k, v) + 16 }}
 	for k, v, ok := src.pair(); ok; k, v, ok = src.pair() {

@@ -3,15 +3,14 @@ package mapreduce
 import (
 	"cmp"
 	"iter"
-	"maps"
 	"slices"
 )
 
-// table is one rank's partition of a job's output: a map (a fold that
-// never spilled), a slice sorted by key, or a run file sorted by key (an
-// output larger than its memory share).
+// table is one rank's partition of a job's output: a combiner's table (a
+// fold that never spilled), a slice sorted by key, or a run file sorted by
+// key (an output larger than its memory share).
 type table[K cmp.Ordered, V any] struct {
-	mem    map[K]V
+	mem    *combiner[K, V]
 	sorted []Pair[K, V]
 	file   string
 	n      int
@@ -30,11 +29,7 @@ func (t *table[K, V]) cursor() (c cursor[K, V], done func() error) {
 		}
 		return rr, func() error { rr.close(); return rr.err }
 	case t.mem != nil:
-		pairs := make([]Pair[K, V], 0, len(t.mem))
-		for _, k := range slices.Sorted(maps.Keys(t.mem)) {
-			pairs = append(pairs, Pair[K, V]{k, t.mem[k]})
-		}
-		return &sliceCursor[K, V]{pairs: pairs}, func() error { return nil }
+		return t.mem.sorted(), func() error { return nil }
 	}
 	return &sliceCursor[K, V]{pairs: t.sorted}, func() error { return nil }
 }
@@ -43,7 +38,13 @@ func (t *table[K, V]) cursor() (c cursor[K, V], done func() error) {
 // goes to fail.
 func (t *table[K, V]) all(fail func(error)) iter.Seq2[K, V] {
 	if t.mem != nil {
-		return maps.All(t.mem)
+		return func(yield func(K, V) bool) {
+			for i, k := range t.mem.keys {
+				if !yield(k, t.mem.vals[i]) {
+					return
+				}
+			}
+		}
 	}
 	return t.inOrder(fail)
 }
@@ -67,8 +68,11 @@ func (t *table[K, V]) inOrder(fail func(error)) iter.Seq2[K, V] {
 func (t *table[K, V]) get(key K, fail func(error)) (V, bool) {
 	switch {
 	case t.mem != nil:
-		v, ok := t.mem[key]
-		return v, ok
+		if i, ok := t.mem.index[key]; ok {
+			return t.mem.vals[i], true
+		}
+		var zero V
+		return zero, false
 	case t.file == "":
 		i, ok := slices.BinarySearchFunc(t.sorted, key, func(p Pair[K, V], k K) int { return cmp.Compare(p.Key, k) })
 		if ok {

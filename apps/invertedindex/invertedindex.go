@@ -89,8 +89,7 @@ func Run(ctx context.Context, c *cluster.Cluster, cfg Config, out io.Writer) err
 	if _, err := os.Stat(cfg.Input); err != nil {
 		return fmt.Errorf("invertedindex: %w", err)
 	}
-	cfg.Job.Log = out
-	res, err := Index(ctx, c, cfg.Input, cfg.Job.Options(c, "invertedindex")...)
+	res, err := Index(ctx, c, cfg.Input, cfg.Job.Options(c, "invertedindex", out)...)
 	if err != nil {
 		return err
 	}

@@ -239,7 +239,7 @@ func TestWordcountUnderASmallBudget(t *testing.T) {
 	tmp := t.TempDir()
 	cfg := wordcount.DefaultConfig()
 	cfg.Input, cfg.Check = dir, true
-	cfg.Job = jobflags.Flags{MemoryMiB: 1, TempDir: tmp, Stats: true, Progress: true}
+	cfg.Job = jobflags.Flags{MemoryMiB: 1, TempDir: tmp, Stats: true, Every: time.Nanosecond}
 	out, err := run(t, 2, cfg)
 	require.NoError(t, err)
 	require.Contains(t, out, "check: matches the sequential count")

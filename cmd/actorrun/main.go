@@ -54,7 +54,16 @@ func noArgs(name string, args []string) error {
 	return nil
 }
 
-func apps() map[string]app {
+// shared is the flags actorrun parses for every app that a map-reduce app
+// passes on to its jobs: their counters with --stats, their progress with
+// --progress.
+type shared struct {
+	stats  bool
+	every  time.Duration
+	stderr io.Writer
+}
+
+func apps(g *shared) map[string]app {
 	return map[string]app{
 		"pi": {
 			summary: "task farm (package farm): rank 0 maps integration tasks over workers on every rank; reports tasks/s",
@@ -130,6 +139,7 @@ func apps() map[string]app {
 					}
 					rankCfg := cfg // ranks may share this process
 					rankCfg.Input = args[0]
+					rankCfg.Job.Stats, rankCfg.Job.Every, rankCfg.Job.Log = g.stats, g.every, g.stderr
 					return wordcount.Run(ctx, c, rankCfg, out)
 				}
 			},
@@ -159,6 +169,7 @@ func apps() map[string]app {
 					}
 					rankCfg := cfg
 					rankCfg.Input = args[0]
+					rankCfg.Job.Stats, rankCfg.Job.Every, rankCfg.Job.Log = g.stats, g.every, g.stderr
 					return invertedindex.Run(ctx, c, rankCfg, out)
 				}
 			},
@@ -169,7 +180,7 @@ func apps() map[string]app {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "usage: actorrun <app> [--ranks N] [--stats] [--progress D] [app flags] [app arguments]\n\n")
 	fmt.Fprintf(w, "Runs an rmactor app on N in-process ranks, or, built with -tags mpi and\nstarted by mpirun, on the ranks of the MPI job (backend here: %s).\n\napps:\n", launch.Backend())
-	all := apps()
+	all := apps(&shared{})
 	names := make([]string, 0, len(all))
 	for name := range all {
 		names = append(names, name)
@@ -193,7 +204,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	a, ok := apps()[args[0]]
+	g := &shared{stderr: stderr}
+	a, ok := apps(g)[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "actorrun: unknown app %q\n\n", args[0])
 		usage(stderr)
@@ -202,8 +214,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("actorrun "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	ranks := fs.Int("ranks", 2, "in-process ranks (under MPI the job's size)")
-	stats := fs.Bool("stats", false, "print each rank's transport counters at the end")
-	every := fs.Duration("progress", 10*time.Second, "how often rank 0 prints a progress line to stderr (0: never)")
+	stats := fs.Bool("stats", false, "print each rank's transport counters at the end (and a map-reduce app's job counters)")
+	every := fs.Duration("progress", 10*time.Second, "how often rank 0 prints a progress line to stderr (0: never; a map-reduce app's job progress too)")
 	if a.world != nil {
 		return runWorld(a, fs, args, ranks, stats, stdout, stderr)
 	}
@@ -214,6 +226,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
+	g.stats, g.every = *stats, *every
 	cfg := configure()
 	cfg.Ranks = *ranks
 	cfg.Types = append(cfg.Types, codec.Type[*rankStats]("actorrun.stats"))

@@ -13,25 +13,26 @@ import (
 	"github.com/rmactor/rmactor/mapreduce"
 )
 
-// Flags is the shared settings.
+// Flags is the shared settings. MemoryMiB and TempDir are flags of the
+// app; Every and Stats come from the launcher (actorrun's --progress and
+// --stats).
 type Flags struct {
-	MemoryMiB int64  // the memory budget per rank, in MiB; 0 for mapreduce.DefaultMemory
-	TempDir   string // where spill files go; "" for the system's
-	Progress  bool   // rank 0 reports its counters every second on Log
-	Stats     bool   // rank 0 prints every rank's counters at the end
-	Log       io.Writer
+	MemoryMiB int64         // the memory budget per rank, in MiB; 0 for mapreduce.DefaultMemory
+	TempDir   string        // where spill files go; "" for the system's
+	Every     time.Duration // rank 0 reports its job counters this often on Log; 0: never
+	Stats     bool          // rank 0 prints every rank's job counters at the end
+	Log       io.Writer     // where progress goes; the app's output if nil
 }
 
-// Register adds the flags to fs.
+// Register adds the app's flags to fs.
 func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.Int64Var(&f.MemoryMiB, "memory", f.MemoryMiB, "memory budget per rank in MiB, past which data spill to disk (0: the default, 512)")
 	fs.StringVar(&f.TempDir, "tmp", f.TempDir, "directory for spill files (default: the system's)")
-	fs.BoolVar(&f.Progress, "progress", f.Progress, "report rank 0's progress every second")
-	fs.BoolVar(&f.Stats, "stats", f.Stats, "print every rank's counters at the end")
 }
 
-// Options is the job options the flags ask for, on this rank.
-func (f *Flags) Options(c *cluster.Cluster, job string) []mapreduce.Option {
+// Options is the job options the flags ask for, on this rank; progress
+// goes to out unless Log is set.
+func (f *Flags) Options(c *cluster.Cluster, job string, out io.Writer) []mapreduce.Option {
 	var opts []mapreduce.Option
 	if f.MemoryMiB > 0 {
 		opts = append(opts, mapreduce.WithMemory(f.MemoryMiB<<20))
@@ -39,9 +40,13 @@ func (f *Flags) Options(c *cluster.Cluster, job string) []mapreduce.Option {
 	if f.TempDir != "" {
 		opts = append(opts, mapreduce.WithTempDir(f.TempDir))
 	}
-	if f.Progress && c.Rank() == 0 && f.Log != nil {
-		opts = append(opts, mapreduce.WithProgress(time.Second, func(s mapreduce.Stats) {
-			fmt.Fprintf(f.Log, "progress: %s rank 0: %s\n", job, s)
+	if f.Every > 0 && c.Rank() == 0 {
+		log := f.Log
+		if log == nil {
+			log = out
+		}
+		opts = append(opts, mapreduce.WithProgress(f.Every, func(s mapreduce.Stats) {
+			fmt.Fprintf(log, "progress: %s rank 0: %s\n", job, s)
 		}))
 	}
 	return opts
