@@ -103,6 +103,11 @@ type sink[K cmp.Ordered, V any] interface {
 	add(k K, v V) error
 }
 
+// adopter is a sink that can take a whole combine table as its partition.
+type adopter[K cmp.Ordered, V any] interface {
+	adopt(c *combiner[K, V]) bool
+}
+
 // job is one rank's state of a running job.
 type job[K cmp.Ordered, V any] struct {
 	c       *cluster.Cluster
@@ -289,7 +294,21 @@ func (j *job[K, V]) add(ctx context.Context, k K, v V) error {
 }
 
 // shuffle moves the combine table into the batches, sending the full ones.
+// On one rank, an empty partition takes the whole table as it is.
 func (j *job[K, V]) shuffle(ctx context.Context) error {
+	if a, ok := j.sink.(adopter[K, V]); ok && j.c.Size() == 1 && j.combine.len() > 0 {
+		j.sinkMu.Lock()
+		took := a.adopt(&j.combine)
+		j.sinkMu.Unlock()
+		if took {
+			n := int64(j.combine.len())
+			j.stats.Shuffled += n
+			j.received.Add(n)
+			j.combine = newCombiner[K, V]()
+			j.combine.own = true
+			return nil
+		}
+	}
 	for i, k := range j.combine.keys {
 		if err := j.add(ctx, k, j.combine.vals[i]); err != nil {
 			return err

@@ -79,7 +79,7 @@ func TestPartsCoverTheFile(t *testing.T) {
 					continue
 				}
 				var place lineCursor
-				readLines(context.Background(), part{path: path, start: lo, end: hi}, r, &place, func(l []byte, err error) bool {
+				readLines(context.Background(), part{path: path, start: lo, end: hi}, r, &place, false, func(l []byte, err error) bool {
 					require.NoError(t, err)
 					got = append(got, string(l))
 					return true
@@ -87,6 +87,27 @@ func TestPartsCoverTheFile(t *testing.T) {
 				lo = hi
 			}
 			require.Equal(t, want, got, "%s cut at %v", name, cuts)
+
+			// In blocks, newlines kept: the parts' blocks, laid end to
+			// end, are the file, and each ends at a line's end.
+			var blocks []byte
+			lo = 0
+			for _, hi := range append(cuts, size) {
+				if hi <= lo {
+					continue
+				}
+				var place lineCursor
+				readLines(context.Background(), part{path: path, start: lo, end: hi}, r, &place, true, func(b []byte, err error) bool {
+					require.NoError(t, err)
+					require.NotEmpty(t, b)
+					end := len(blocks) + len(b)
+					require.True(t, end == len(content) || content[end-1] == '\n', "%s cut at %v: a block ends mid-line", name, cuts)
+					blocks = append(blocks, b...)
+					return true
+				})
+				lo = hi
+			}
+			require.Equal(t, string(content), string(blocks), "%s cut at %v, in blocks", name, cuts)
 		}
 	}
 }

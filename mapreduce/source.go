@@ -2,6 +2,7 @@ package mapreduce
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -54,9 +55,21 @@ func (s sliceSource[I]) Records(ctx context.Context, rank, ranks int) (iter.Seq2
 // line is mapped once whatever the cut. A line may be of any length; its
 // trailing "\n" (and "\r\n") is dropped. The record is valid only until the
 // mapper returns (copy what you keep).
-func Lines(paths ...string) Source[[]byte] { return linesSource(paths) }
+func Lines(paths ...string) Source[[]byte] { return linesSource{paths: paths} }
 
-type linesSource []string
+// Blocks is Lines in blocks: each record is as many whole lines as a read
+// buffer (256 KiB) holds, newlines and "\r" kept, so a mapper that splits
+// text itself (into words, say) pays the per-record cost once per block
+// rather than once per line. The files are cut among ranks exactly as by
+// Lines, so a line is in one block of one rank; a line longer than the
+// buffer is a block of its own. A mapper's error names the file and the
+// block's first line.
+func Blocks(paths ...string) Source[[]byte] { return linesSource{paths: paths, blocks: true} }
+
+type linesSource struct {
+	paths  []string
+	blocks bool
+}
 
 // readBuffer is the read buffer of a Lines source, one per rank for all
 // its files; a longer line is gathered in a buffer of its own.
@@ -70,7 +83,7 @@ type inputFile struct {
 // files lists the regular files under the paths, in lexical order.
 func (l linesSource) files() ([]inputFile, error) {
 	var out []inputFile
-	for _, p := range l {
+	for _, p := range l.paths {
 		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -121,7 +134,7 @@ func share(files []inputFile, rank, ranks int) []part {
 func (l linesSource) Records(ctx context.Context, rank, ranks int) (iter.Seq2[[]byte, error], func() string) {
 	var place lineCursor
 	return func(yield func([]byte, error) bool) {
-		if len(l) == 0 {
+		if len(l.paths) == 0 {
 			yield(nil, fmt.Errorf("%w: Lines of no path", rma.ErrInvalidArgument))
 			return
 		}
@@ -132,7 +145,7 @@ func (l linesSource) Records(ctx context.Context, rank, ranks int) (iter.Seq2[[]
 		}
 		r := bufio.NewReaderSize(nil, readBuffer) // one for every file
 		for _, p := range share(files, rank, ranks) {
-			if !readLines(ctx, p, r, &place, yield) {
+			if !readLines(ctx, p, r, &place, l.blocks, yield) {
 				return
 			}
 		}
@@ -160,7 +173,10 @@ func (c *lineCursor) String() string {
 // does not start its file begins after the first newline at or after
 // start-1 (the line crossing start is the previous part's); it ends with
 // the line that holds byte end-1.
-func readLines(ctx context.Context, p part, r *bufio.Reader, place *lineCursor, yield func([]byte, error) bool) bool {
+//
+// With blocks, a record is as many whole lines as the read buffer holds,
+// newlines kept (a line longer than the buffer is a record of its own).
+func readLines(ctx context.Context, p part, r *bufio.Reader, place *lineCursor, blocks bool, yield func([]byte, error) bool) bool {
 	path := p.path
 	*place = lineCursor{path: path, midFile: p.start > 0}
 	fh, err := os.Open(path)
@@ -203,6 +219,26 @@ func readLines(ctx context.Context, p part, r *bufio.Reader, place *lineCursor, 
 				return true // the next line is the next part's
 			}
 			place.lineStart = pos
+			if blocks {
+				// The whole lines in the buffer that start in this part.
+				data, _ := r.Peek(r.Size())
+				if k := bytes.LastIndexByte(data[:min(int64(len(data)), p.end-pos)], '\n'); k >= 0 {
+					block := data[:k+1]
+					place.line = line + 1
+					line += bytes.Count(block, []byte{'\n'})
+					if ctx.Err() != nil {
+						return yield(nil, fmt.Errorf("%s: %w", place, ctx.Err()))
+					}
+					if !yield(block, nil) {
+						return false
+					}
+					_, _ = r.Discard(k + 1) // Peek returned them: cannot fail
+					pos += int64(k + 1)
+					continue
+				}
+				// No line ends in the buffer before the part does: read
+				// the next line alone, as below.
+			}
 		}
 		chunk, err := r.ReadSlice('\n')
 		pos += int64(len(chunk))
@@ -224,7 +260,7 @@ func readLines(ctx context.Context, p part, r *bufio.Reader, place *lineCursor, 
 			if line%4096 == 0 && ctx.Err() != nil {
 				return yield(nil, fmt.Errorf("%s: %w", place, ctx.Err()))
 			}
-			if rec[len(rec)-1] == '\n' {
+			if rec[len(rec)-1] == '\n' && !blocks {
 				rec = rec[:len(rec)-1]
 				if len(rec) > 0 && rec[len(rec)-1] == '\r' {
 					rec = rec[:len(rec)-1]
@@ -255,14 +291,14 @@ type Line struct {
 
 // FileLines is Lines, each line with the file it is in (an inverted
 // index's input).
-func FileLines(paths ...string) Source[Line] { return fileLinesSource{linesSource(paths)} }
+func FileLines(paths ...string) Source[Line] { return fileLinesSource{linesSource{paths: paths}} }
 
 type fileLinesSource struct{ lines linesSource }
 
 func (f fileLinesSource) Records(ctx context.Context, rank, ranks int) (iter.Seq2[Line, error], func() string) {
 	var place lineCursor
 	return func(yield func(Line, error) bool) {
-		if len(f.lines) == 0 {
+		if len(f.lines.paths) == 0 {
 			yield(Line{}, fmt.Errorf("%w: FileLines of no path", rma.ErrInvalidArgument))
 			return
 		}
@@ -273,7 +309,7 @@ func (f fileLinesSource) Records(ctx context.Context, rank, ranks int) (iter.Seq
 		}
 		r := bufio.NewReaderSize(nil, readBuffer)
 		for _, p := range share(files, rank, ranks) {
-			ok := readLines(ctx, p, r, &place, func(text []byte, err error) bool {
+			ok := readLines(ctx, p, r, &place, false, func(text []byte, err error) bool {
 				return yield(Line{File: p.path, Text: text}, err)
 			})
 			if !ok {

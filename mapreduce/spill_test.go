@@ -310,3 +310,25 @@ func TestUnencodableTypesFailOnOneRankToo(t *testing.T) {
 		require.ErrorIs(t, err, codec.ErrEncode, "ranks=%d", ranks)
 	}
 }
+
+// Blocks gives the same words as Lines, on any number of ranks.
+func TestBlocksHoldEveryLineOnce(t *testing.T) {
+	dir := awkward(t)
+	want := sequential(t, dir)
+	for _, ranks := range []int{1, 2, 5} {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := cluster.Run(ctx, cluster.Config{Ranks: ranks}, func(ctx context.Context, c *cluster.Cluster) error {
+			res, err := mapreduce.Run(ctx, c, "blocks", mapreduce.Blocks(dir), words, add)
+			if err != nil {
+				return err
+			}
+			got, err := res.Gather(ctx)
+			if err == nil && c.Rank() == 0 && !maps.Equal(got, want) {
+				return fmt.Errorf("%d words, want %d", len(got), len(want))
+			}
+			return err
+		})
+		cancel()
+		require.NoError(t, err, "ranks=%d", ranks)
+	}
+}

@@ -47,6 +47,17 @@ func (s *foldStore[K, V]) add(k K, v V) error {
 	return nil
 }
 
+// adopt makes c the partition if the partition is empty (and reports
+// whether it did); c must not be used after.
+func (s *foldStore[K, V]) adopt(c *combiner[K, V]) bool {
+	if s.mem.len() > 0 || len(s.runs) > 0 || c.bytes > s.budget {
+		return false
+	}
+	s.mem = *c
+	s.mem.own = false
+	return true
+}
+
 // spill writes the table, sorted, to a run file and empties it.
 func (s *foldStore[K, V]) spill() error {
 	if s.mem.len() == 0 {

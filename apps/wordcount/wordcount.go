@@ -1,7 +1,7 @@
 // Package wordcount is a word count on package mapreduce, over a file or a
 // directory of them, text or not (see CountSequential for what a word is).
 // Every rank maps an equal byte range of the corpus, cut at line
-// boundaries (mapreduce.Lines: no line or word length limit); counts are
+// boundaries (mapreduce.Blocks: no line or word length limit); counts are
 // combined locally, shuffled to the rank that owns each word, and summed
 // there. Rank 0 prints the total, the number of distinct words and the top
 // N; --check compares the whole table with a sequential count. cmd/actorrun
@@ -70,7 +70,7 @@ func Count(ctx context.Context, c *cluster.Cluster, input string, opts ...mapred
 		_, _ = s.Write(line)
 		return s.Close()
 	}
-	return mapreduce.Run(ctx, c, "wordcount", mapreduce.Lines(input), words, func(a, b int64) int64 { return a + b }, opts...)
+	return mapreduce.Run(ctx, c, "wordcount", mapreduce.Blocks(input), words, func(a, b int64) int64 { return a + b }, opts...)
 }
 
 // Run is the SPMD program; rank 0 writes the report to out.
