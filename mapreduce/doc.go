@@ -1,6 +1,7 @@
 // Package mapreduce runs map → shuffle → reduce jobs over a cluster,
 // typed with generics (MR-MPI's map, collate and reduce, or Gleam's Map and
-// ReduceBy, on rmactor).
+// ReduceBy, on rmactor): Run folds each key's values, Reduce streams all
+// of a key's values to a reduce function.
 //
 //	res, err := mapreduce.Run(ctx, c, "wordcount", mapreduce.Lines("corpus/"),
 //		func(line []byte, emit func(string, int)) error {
@@ -16,8 +17,10 @@
 //
 // Run is collective. Each rank maps its share of the source: Lines lays
 // the files under its paths end to end, gives each rank an equal byte
-// range cut at line boundaries, and yields lines of any length; Slice splits an in-memory slice; Result.Source
-// feeds one job's output to the next. The mapper emits (key, value) pairs.
+// range cut at line boundaries, and yields lines of any length; Blocks
+// yields the same lines in blocks; FileLines each line with its file;
+// Slice splits an in-memory slice; Result.Source feeds one job's output to
+// the next. The mapper emits (key, value) pairs.
 // Pairs with equal keys are folded with the job's fold function, first on
 // the mapping rank (the combiner, up to WithCombineEntries keys in memory)
 // and then on the rank that owns the key (WithPartitioner; a hash of the
@@ -26,7 +29,9 @@
 // set union, an append followed by a sort). Batches of up to
 // WithBatchPairs pairs are sent with backpressure (a sender waits while the
 // reducer's mailbox is full), and Run returns once the cluster is quiescent:
-// every pair is folded into its owner's partition.
+// every pair is folded into its owner's partition. Reduce skips the
+// combiner, keeps every pair on its owner, and then calls the reduce
+// function once per key, in key order, with an iterator over its values.
 //
 // # Output
 //
@@ -42,9 +47,11 @@
 // values travel in the codec's encoding (codec.AppendValue): keys of any
 // ordered type (strings, numbers), values of any plain Go type.
 //
-// # Not yet
+// # Memory
 //
-// A per-key reduce over all of a key's values (beyond a fold), a memory
-// budget with sorted runs spilled to disk, and progress reports are not
-// built: a rank holds its whole partition in memory.
+// WithMemory sets the budget per rank (DefaultMemory, 512 MiB): past it
+// the reducer's partition is sorted into run files under WithTempDir and
+// merged when the job ends, and a large result stays on disk, read as it
+// is iterated. The answer does not depend on the budget. Close a Result to
+// remove its files; a failed or cancelled job removes them itself.
 package mapreduce

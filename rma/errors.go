@@ -60,3 +60,13 @@ func (e *RankError) Error() string { return fmt.Sprintf("rank %d: %v", e.Rank, e
 
 // Unwrap returns the rank's error.
 func (e *RankError) Unwrap() error { return e.Err }
+
+// OnRank is err as a failure of rank: err itself if it already names that
+// rank at its top, else a RankError around it (so that layers which each
+// name the rank do not name it twice).
+func OnRank(rank int, err error) error {
+	if re, ok := err.(*RankError); ok && re.Rank == rank {
+		return err
+	}
+	return &RankError{Rank: rank, Err: err}
+}

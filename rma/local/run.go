@@ -62,7 +62,7 @@ func Run(ctx context.Context, n int, fn rma.Program, opts ...Option) error {
 			w := &world{hub: h, rank: rank, maxBytes: cfg.maxWindowBytes}
 			if err := runRank(ctx, w, fn); err != nil {
 				once.Do(func() {
-					first = &rma.RankError{Rank: rank, Err: err}
+					first = rma.OnRank(rank, err)
 					close(failed)
 					cancel(first)
 				})

@@ -273,7 +273,7 @@ func (w *World) Run(ctx context.Context, fn rma.Program) {
 
 // Fail reports err as this rank's failure and aborts the job.
 func (w *World) Fail(err error) {
-	fmt.Fprintf(os.Stderr, "rmactor: %v\n", &rma.RankError{Rank: w.rank, Err: err})
+	fmt.Fprintf(os.Stderr, "rmactor: %v\n", rma.OnRank(w.rank, err))
 	w.Abort(1)
 }
 
