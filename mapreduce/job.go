@@ -208,7 +208,7 @@ func runPhases[I any, K cmp.Ordered, V any](ctx context.Context, j *job[K, V], s
 		if j.emitErr != nil {
 			return fmt.Errorf("at %s: %w", where(), j.emitErr)
 		}
-		if j.fold != nil && (j.combine.len() >= j.cfg.combineEntries || j.combine.bytes > j.cfg.memory/4) {
+		if j.fold != nil && (j.combine.len() >= j.cfg.combineEntries || j.combine.bytes > j.combineLimit()) {
 			if err := j.shuffle(ctx); err != nil {
 				return err
 			}
@@ -237,6 +237,22 @@ func runPhases[I any, K cmp.Ordered, V any](ctx context.Context, j *job[K, V], s
 	j.stats.Received = j.received.Load()
 	return nil
 }
+
+// combineLimit is the estimated bytes the combiner holds before it ships
+// its table. On one rank the table becomes the partition (adopt), so it
+// grows to a quarter of the budget; on several, it is shipped every
+// combineShare bytes, so owners fold while mappers map and the table stays
+// near the cache (on Go's source tree at 2 ranks, 8 MiB ran 1.2× faster
+// than 128 MiB).
+func (j *job[K, V]) combineLimit() int64 {
+	if j.c.Size() == 1 {
+		return j.cfg.memory / 4
+	}
+	return min(j.cfg.memory/4, combineShare)
+}
+
+// combineShare is combineLimit on more than one rank.
+const combineShare = 8 << 20
 
 // recordBytes is a text record's length (with its newline), for the
 // progress counters; 0 for other records.

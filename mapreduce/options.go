@@ -94,8 +94,10 @@ func WithProgress(every time.Duration, fn func(Stats)) Option {
 type Option func(*config) error
 
 // WithCombineEntries sets how many distinct keys a rank combines in memory
-// before it ships them to their reducers (default 1 048 576, or fewer if
-// a quarter of WithMemory fills first): the mapping side's bound, in keys.
+// before it ships them to their reducers (default 1 048 576). The table is
+// also shipped when its estimated bytes pass a quarter of WithMemory on
+// one rank (where it becomes the partition as it is), or the smaller of
+// that and 8 MiB on several (so owners fold while mappers map).
 func WithCombineEntries(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
