@@ -6,41 +6,41 @@ import (
 	pa "github.com/asynkron/protoactor-go/actor"
 )
 
-// The protoactor-go API, re-exported so that applications import only this
-// package. These are aliases: values move freely between the two packages.
+// The protoactor-go API that rmactor applications use, re-exported so that
+// they import only this package: actors, contexts, props, PIDs, futures,
+// lifecycle messages, supervision and middleware. These are aliases: values
+// move freely between the two packages. Protoactor's dispatchers and
+// context decorators are left out (actors with rmactor mailboxes run on
+// their rank's workers); System.ActorSystem reaches the rest.
 type (
-	Actor                   = pa.Actor
-	ActorFunc               = pa.ReceiveFunc
-	ReceiveFunc             = pa.ReceiveFunc
-	Producer                = pa.Producer
-	ProducerWithActorSystem = pa.ProducerWithActorSystem
-	Context                 = pa.Context
-	ReceiverContext         = pa.ReceiverContext
-	SenderContext           = pa.SenderContext
-	SpawnerContext          = pa.SpawnerContext
-	RootContext             = pa.RootContext
-	ActorSystem             = pa.ActorSystem
-	Props                   = pa.Props
-	PropsOption             = pa.PropsOption
-	PID                     = pa.PID
-	Future                  = pa.Future
-	MessageEnvelope         = pa.MessageEnvelope
-	ReadonlyMessageHeader   = pa.ReadonlyMessageHeader
-	Behavior                = pa.Behavior
+	Actor           = pa.Actor
+	ReceiveFunc     = pa.ReceiveFunc
+	Producer        = pa.Producer
+	Context         = pa.Context
+	ReceiverContext = pa.ReceiverContext
+	SenderContext   = pa.SenderContext
+	SpawnerContext  = pa.SpawnerContext
+	RootContext     = pa.RootContext
+	ActorSystem     = pa.ActorSystem
+	Props           = pa.Props
+	PropsOption     = pa.PropsOption
+	PID             = pa.PID
+	Future          = pa.Future
+	MessageEnvelope = pa.MessageEnvelope
+	Behavior        = pa.Behavior
 
-	Started            = pa.Started
-	Stopping           = pa.Stopping
-	Stopped            = pa.Stopped
-	Restarting         = pa.Restarting
-	Terminated         = pa.Terminated
-	TerminatedReason   = pa.TerminatedReason
-	Watch              = pa.Watch
-	Unwatch            = pa.Unwatch
-	Stop               = pa.Stop
-	PoisonPill         = pa.PoisonPill
-	ReceiveTimeout     = pa.ReceiveTimeout
-	DeadLetterEvent    = pa.DeadLetterEvent
-	DeadLetterResponse = pa.DeadLetterResponse
+	Started          = pa.Started
+	Stopping         = pa.Stopping
+	Stopped          = pa.Stopped
+	Restarting       = pa.Restarting
+	Terminated       = pa.Terminated
+	TerminatedReason = pa.TerminatedReason
+	Watch            = pa.Watch
+	Unwatch          = pa.Unwatch
+	Stop             = pa.Stop
+	PoisonPill       = pa.PoisonPill
+	ReceiveTimeout   = pa.ReceiveTimeout
+	DeadLetterEvent  = pa.DeadLetterEvent
 
 	SupervisorStrategy = pa.SupervisorStrategy
 	Directive          = pa.Directive
@@ -49,8 +49,6 @@ type (
 	SenderMiddleware   = pa.SenderMiddleware
 	ReceiverFunc       = pa.ReceiverFunc
 	SenderFunc         = pa.SenderFunc
-	ContextDecorator   = pa.ContextDecorator
-	Dispatcher         = pa.Dispatcher
 )
 
 // Supervision directives.
@@ -62,7 +60,8 @@ const (
 )
 
 // Future errors: a request that times out, or whose target does not exist
-// (the owner answers with DeadLetterResponse, so it fails at once).
+// (the owner answers with protoactor's DeadLetterResponse, so it fails at
+// once).
 var (
 	ErrTimeout    = pa.ErrTimeout
 	ErrDeadLetter = pa.ErrDeadLetter
@@ -97,10 +96,6 @@ func NewExponentialBackoffStrategy(window, initial time.Duration) SupervisorStra
 // DefaultDecider restarts on any failure.
 func DefaultDecider(reason any) Directive { return pa.DefaultDecider(reason) }
 
-// NewDefaultDispatcher runs mailboxes on goroutines, throughput messages at
-// a time.
-func NewDefaultDispatcher(throughput int) Dispatcher { return pa.NewDefaultDispatcher(throughput) }
-
 // WithSupervisor sets how the actor supervises its children.
 func WithSupervisor(s SupervisorStrategy) PropsOption { return pa.WithSupervisor(s) }
 
@@ -114,13 +109,6 @@ func WithReceiverMiddleware(m ...ReceiverMiddleware) PropsOption {
 
 // WithSenderMiddleware wraps the actor's sends.
 func WithSenderMiddleware(m ...SenderMiddleware) PropsOption { return pa.WithSenderMiddleware(m...) }
-
-// WithContextDecorator decorates the actor's context.
-func WithContextDecorator(d ...ContextDecorator) PropsOption { return pa.WithContextDecorator(d...) }
-
-// WithDispatcher sets the dispatcher of an actor. Actors with rmactor
-// mailboxes run on their rank's workers and use only its throughput.
-func WithDispatcher(d Dispatcher) PropsOption { return pa.WithDispatcher(d) }
 
 // WithOnInit runs functions on the actor's context when it is spawned.
 func WithOnInit(f ...func(Context)) PropsOption { return pa.WithOnInit(f...) }

@@ -53,3 +53,33 @@ func TestAsk(t *testing.T) {
 	})
 	require.NoError(t, err)
 }
+
+// Claims are ints everywhere; a count out of range fails the spawn with a
+// typed error instead of being clamped.
+func TestClaimsOutOfRange(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := local.Run(ctx, 1, func(ctx context.Context, w rma.World) error {
+		sys, err := actor.NewSystem(ctx, w)
+		if err != nil {
+			return err
+		}
+		defer sys.Close(ctx)
+		noop := func(actor.Context) {}
+		if _, err := sys.Spawn(actor.PropsFromFunc(noop, actor.WithClaims(-1))); !errors.Is(err, rma.ErrNegativeClaim) {
+			return fmt.Errorf("WithClaims(-1): %v", err)
+		}
+		if _, err := sys.SpawnNamed(actor.PropsFromFunc(noop, actor.WithClaims(actor.MaxClaims+1)), "x"); !errors.Is(err, rma.ErrInvalidArgument) {
+			return fmt.Errorf("WithClaims(MaxClaims+1): %v", err)
+		}
+		pid, err := sys.Spawn(actor.PropsFromFunc(noop, actor.WithClaims(actor.MaxClaims)))
+		if err != nil {
+			return err
+		}
+		if err := sys.AddClaims(pid, -1); !errors.Is(err, rma.ErrNegativeClaim) {
+			return fmt.Errorf("AddClaims(-1): %v", err)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+}

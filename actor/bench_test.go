@@ -10,7 +10,6 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/rmactor/rmactor/actor"
-	"github.com/rmactor/rmactor/mailbox"
 	"github.com/rmactor/rmactor/rma"
 	"github.com/rmactor/rmactor/rma/local"
 )
@@ -39,7 +38,7 @@ func benchOneWay(b *testing.B, opts ...actor.Option) {
 			return err
 		}
 		if w.Rank() == 1 {
-			pid, err := sys.Spawn(actor.PropsFromFunc(func(actor.Context) {}, actor.WithClaims(uint64(b.N))))
+			pid, err := sys.Spawn(actor.PropsFromFunc(func(actor.Context) {}, actor.WithClaims(b.N)))
 			if err != nil {
 				return err
 			}
@@ -85,7 +84,7 @@ func BenchmarkSameRank(b *testing.B) {
 		if err != nil {
 			return err
 		}
-		pid, err := sys.Spawn(actor.PropsFromFunc(func(actor.Context) {}, actor.WithClaims(uint64(b.N))))
+		pid, err := sys.Spawn(actor.PropsFromFunc(func(actor.Context) {}, actor.WithClaims(b.N)))
 		if err != nil {
 			return err
 		}
@@ -141,7 +140,7 @@ func BenchmarkIdleActorMemory(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	err := local.Run(ctx, 1, func(ctx context.Context, w rma.World) error {
-		sys, err := actor.NewSystem(ctx, w, actor.WithMailboxOptions(mailbox.WithArenaBytes(1<<30)))
+		sys, err := actor.NewSystem(ctx, w, actor.WithArenaBytes(1<<30))
 		if err != nil {
 			return err
 		}

@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"slices"
 
+	pa "github.com/asynkron/protoactor-go/actor"
+
 	"github.com/rmactor/rmactor/codec"
 	"github.com/rmactor/rmactor/mailbox"
 	"github.com/rmactor/rmactor/rma"
 )
 
-// Errors a request can fail with, besides those of codec and mailbox.
+// Errors a send, a request or a spawn can fail with, besides those of
+// codec; each is the mailbox layer's error itself, so errors.Is matches
+// either name.
 var (
 	// ErrRankClosed reports a request, a wait or a System.Send waiting
 	// for room whose target rank has closed its actor system or returned
@@ -20,9 +24,14 @@ var (
 	// ErrUnknownKind reports a kind no rank registered (cluster).
 	ErrUnknownKind = errors.New("actor: unknown actor kind")
 	// ErrMessageTooLarge reports a message whose envelope is over the
-	// maximum message size (mailbox.WithMaxMessageBytes); nothing was
-	// sent.
+	// maximum message size (WithMaxMessageBytes); nothing was sent.
 	ErrMessageTooLarge = mailbox.ErrMessageTooLarge
+	// ErrMailboxFull reports a System.Send that stopped waiting for room
+	// in a full mailbox (its context ended; the error wraps that too).
+	ErrMailboxFull = mailbox.ErrMailboxFull
+	// ErrNoRoom reports a spawn that found no room for another mailbox
+	// in the rank's window (WithArenaBytes).
+	ErrNoRoom = mailbox.ErrPoolExhausted
 )
 
 // DeliveryError is what a requester receives instead of a reply when its
@@ -161,7 +170,7 @@ func replyOrError(v any, err error) (any, error) {
 	switch m := v.(type) {
 	case *DeliveryError:
 		return nil, m
-	case *DeadLetterResponse:
+	case *pa.DeadLetterResponse:
 		return nil, ErrDeadLetter
 	}
 	return v, nil

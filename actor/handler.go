@@ -22,8 +22,11 @@ type Undeliverable struct {
 	Sender *PID // the requester, if the message was a request
 }
 
-// System is the mailbox layer's Handler.
-var _ mailbox.Handler = (*System)(nil)
+// handler is the System as the mailbox layer's Handler: the callbacks
+// the rank's dispatcher makes, kept off the System's own methods.
+type handler System
+
+var _ mailbox.Handler = (*handler)(nil)
 
 // decodeEnvelope parses and decodes one envelope body. On error, env holds
 // whatever parsed (for the dead letter's sender).
@@ -53,7 +56,8 @@ func (s *System) senderPID(env *envelope) *pa.PID {
 }
 
 // Decode implements mailbox.Handler.
-func (s *System) Decode(target *pa.PID, body []byte) (any, bool, bool) {
+func (h *handler) Decode(target *pa.PID, body []byte) (any, bool, bool) {
+	s := (*System)(h)
 	var env envelope
 	msg, err := s.decodeEnvelope(body, &env)
 	if err != nil {
@@ -64,7 +68,8 @@ func (s *System) Decode(target *pa.PID, body []byte) (any, bool, bool) {
 }
 
 // DeadLetter implements mailbox.Handler.
-func (s *System) DeadLetter(target string, body []byte, reason error) {
+func (h *handler) DeadLetter(target string, body []byte, reason error) {
+	s := (*System)(h)
 	var env envelope
 	msg, err := s.decodeEnvelope(body, &env)
 	if env.target == "" {
@@ -81,14 +86,16 @@ func (s *System) DeadLetter(target string, body []byte, reason error) {
 }
 
 // DeadMessage implements mailbox.Handler.
-func (s *System) DeadMessage(target *pa.PID, msg any) {
+func (h *handler) DeadMessage(target *pa.PID, msg any) {
+	s := (*System)(h)
 	_, m, sender := pa.UnwrapEnvelope(msg)
 	s.publishDead(target, m, sender, mailbox.ErrStale)
 }
 
 // Inbox implements mailbox.Handler: a message for a named actor, a future,
 // or a system message, resolved by id on this rank.
-func (s *System) Inbox(body []byte) bool {
+func (h *handler) Inbox(body []byte) bool {
+	s := (*System)(h)
 	var env envelope
 	msg, err := s.decodeEnvelope(body, &env)
 	if err != nil {

@@ -105,7 +105,8 @@ func isProtoactorMessage(m any) bool {
 // Local implements mailbox.Handler: a user message posted by this rank to
 // target's mailbox, checked (and copied with WithEncodeLocal). A message
 // that fails is reported as a dead letter, its requester answered.
-func (s *System) Local(target *pa.PID, msg any) (any, bool) {
+func (h *handler) Local(target *pa.PID, msg any) (any, bool) {
+	s := (*System)(h)
 	v, err := s.checkedCopy(msg)
 	if err != nil {
 		_, m, sender := pa.UnwrapEnvelope(msg)

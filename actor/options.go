@@ -3,6 +3,7 @@ package actor
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -86,19 +87,62 @@ func WithMailboxCapacity(n int) Option {
 	}
 }
 
-// WithMailboxOptions passes options to the mailbox layer: slot size, arena
-// size, inbox size, aggregation, flush delay.
-func WithMailboxOptions(opts ...mailbox.Option) Option {
-	return func(cfg *config) error {
-		cfg.mailbox = append(cfg.mailbox, opts...)
-		return nil
-	}
-}
-
 // WithAggregation turns batching of small cross-rank messages on (the
 // default) or off.
-func WithAggregation(on bool) Option {
-	return WithMailboxOptions(mailbox.WithAggregation(on))
+func WithAggregation(on bool) Option { return withMailbox(mailbox.WithAggregation(on)) }
+
+// WithMaxMessageBytes sets the largest message, encoded with its envelope,
+// a send may carry (default 256 MiB; at most 4 GiB - 1). A larger one is
+// refused with ErrTooLarge, on the same rank as across ranks.
+func WithMaxMessageBytes(n int) Option { return withMailbox(mailbox.WithMaxMessageBytes(n)) }
+
+// WithSlotBytes sets the bytes of a mailbox slot (default 2 KiB): messages
+// up to about this size travel inline, in one put; larger ones are staged.
+func WithSlotBytes(n int) Option { return withMailbox(mailbox.WithSlotBytes(n)) }
+
+// WithArenaBytes sets the bytes of each rank's mailbox window (default
+// 64 MiB): it holds every mailbox ring of the rank, so with the slot size
+// and the mailbox capacity it bounds how many actors a rank hosts.
+func WithArenaBytes(n int) Option { return withMailbox(mailbox.WithArenaBytes(n)) }
+
+// WithStaging sets each rank's staging window for large messages (the
+// bytes of them in flight from it, default 8 MiB) and the chunk it is cut
+// into (default 256 KiB): 4 KiB to 64 MiB, at least 4 chunks a window.
+func WithStaging(windowBytes, chunkBytes int) Option {
+	return withMailbox(mailbox.WithStaging(windowBytes, chunkBytes))
+}
+
+// WithInboxCapacity sets the slots of each rank's inbox, where replies to
+// requests and messages to actors not yet known arrive (default 256).
+func WithInboxCapacity(n int) Option { return withMailbox(mailbox.WithInboxCapacity(n)) }
+
+// WithFlushDelay bounds how long a batch of small messages waits for
+// company before it is sent (0 to 1 s).
+func WithFlushDelay(d time.Duration) Option { return withMailbox(mailbox.WithFlushDelay(d)) }
+
+// RelayMode chooses how messages reach other ranks' mailboxes: RelayAuto
+// (the default) relays them as MPI messages between ranks that do not
+// share node memory and puts them one-sided into the target's ring
+// otherwise; RelayOn relays between all ranks; RelayOff never relays. The
+// environment variable RMACTOR_RELAY=auto|on|off sets it too.
+type RelayMode = mailbox.RelayMode
+
+// The relay modes.
+const (
+	RelayAuto = mailbox.RelayAuto
+	RelayOn   = mailbox.RelayOn
+	RelayOff  = mailbox.RelayOff
+)
+
+// WithRelay sets the relay mode (RelayMode).
+func WithRelay(m RelayMode) Option { return withMailbox(mailbox.WithRelay(m)) }
+
+// withMailbox passes an option to the mailbox layer.
+func withMailbox(o mailbox.Option) Option {
+	return func(cfg *config) error {
+		cfg.mailbox = append(cfg.mailbox, o)
+		return nil
+	}
 }
 
 // WithActivator spawns, on its first message from another rank, a named

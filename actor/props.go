@@ -8,6 +8,7 @@ import (
 	pa "github.com/asynkron/protoactor-go/actor"
 
 	"github.com/rmactor/rmactor/mailbox"
+	"github.com/rmactor/rmactor/rma"
 )
 
 // ErrReservedName reports a spawn name that looks like a mailbox address
@@ -33,12 +34,28 @@ func withDefaults(opts []PropsOption) []PropsOption {
 	return append(all, opts...)
 }
 
+// MaxClaims is the most claims a mailbox holds at once.
+const MaxClaims = mailbox.MaxClaims
+
 // WithClaims spawns the actor with n claims: it processes exactly that many
 // user messages (plus claims added later with System.AddClaims), then stops
 // by itself and its watchers get Terminated. Claims must be added before
-// the messages they cover arrive. Counts above mailbox.MaxClaims are capped.
-func WithClaims(n uint64) PropsOption {
-	return pa.WithMailbox(mailbox.Producer(mailbox.Claims(n)))
+// the messages they cover arrive. A negative n fails the spawn with
+// rma.ErrNegativeClaim, one over MaxClaims with rma.ErrInvalidArgument.
+func WithClaims(n int) PropsOption {
+	var bad error
+	switch {
+	case n < 0:
+		bad = rma.ErrNegativeClaim
+	case uint64(n) > mailbox.MaxClaims:
+		bad = fmt.Errorf("%w: more than MaxClaims (%d)", rma.ErrInvalidArgument, MaxClaims)
+	}
+	if bad != nil {
+		return pa.WithSpawnFunc(func(*pa.ActorSystem, string, *pa.Props, pa.SpawnerContext) (*pa.PID, error) {
+			return nil, fmt.Errorf("actor: WithClaims(%d): %w", n, bad)
+		})
+	}
+	return pa.WithMailbox(mailbox.Producer(mailbox.Claims(uint64(n))))
 }
 
 // spawn gives an actor with a generated id a mailbox ring and writes the

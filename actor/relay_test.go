@@ -12,7 +12,6 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/rmactor/rmactor/actor"
-	"github.com/rmactor/rmactor/mailbox"
 	"github.com/rmactor/rmactor/rma"
 	"github.com/rmactor/rmactor/rma/local"
 )
@@ -30,7 +29,7 @@ func TestRelayBoundsASlowMailbox(t *testing.T) {
 	got := make(chan int64, count)
 	err := local.Run(ctx, 2, func(ctx context.Context, w rma.World) error {
 		sys, err := actor.NewSystem(ctx, w, actor.WithAggregation(false), actor.WithMailboxCapacity(capacity),
-			actor.WithMailboxOptions(mailbox.WithRelay(mailbox.RelayOn)))
+			actor.WithRelay(actor.RelayOn))
 		if err != nil {
 			return err
 		}
@@ -98,7 +97,7 @@ func TestRelayOnNeedsMessages(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := local.Run(ctx, 1, func(ctx context.Context, w rma.World) error {
-		_, err := actor.NewSystem(ctx, worldWithoutMessages{w}, actor.WithMailboxOptions(mailbox.WithRelay(mailbox.RelayOn)))
+		_, err := actor.NewSystem(ctx, worldWithoutMessages{w}, actor.WithRelay(actor.RelayOn))
 		return err
 	})
 	require.ErrorIs(t, err, rma.ErrInvalidArgument)

@@ -75,7 +75,7 @@ func NewSystem(ctx context.Context, w rma.World, opts ...Option) (*System, error
 		}
 		base = append(base, mailbox.WithRelay(mode))
 	}
-	mb, err := mailbox.NewRank(ctx, w, s, append(base, cfg.mailbox...)...)
+	mb, err := mailbox.NewRank(ctx, w, (*handler)(s), append(base, cfg.mailbox...)...)
 	if err != nil {
 		s.as.Shutdown()
 		return nil, fmt.Errorf("actor: new system on rank %d: %w", s.rank, err)
@@ -133,8 +133,12 @@ func (s *System) Logger() *zap.Logger { return s.log }
 // they are equal only when no message is in flight or being handled.
 func (s *System) Counts() (sent, done uint64) { return s.mb.Counts() }
 
+// Stats is a rank's transport counters: messages, frames, batches and
+// bytes sent and received, relayed frames, staging and waits.
+type Stats = mailbox.Stats
+
 // Stats reads this rank's transport counters.
-func (s *System) Stats() mailbox.Stats { return s.mb.Stats() }
+func (s *System) Stats() Stats { return s.mb.Stats() }
 
 // Spawn starts an actor on this rank. Unlike RootContext.Spawn it returns
 // errors (an exhausted mailbox arena) instead of panicking.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/internal/leakcheck"
-	"github.com/rmactor/rmactor/mailbox"
 	"github.com/rmactor/rmactor/rma"
 	"github.com/rmactor/rmactor/rma/local"
 )
@@ -58,7 +57,7 @@ func failingProgram(ctx context.Context, mode systemFailure, after int) error {
 			arena = 2 * abortMaxBytes
 		}
 		s, err := actor.NewSystem(ctx, w, actor.WithLogger(zap.NewNop()),
-			actor.WithMailboxOptions(mailbox.WithArenaBytes(arena)))
+			actor.WithArenaBytes(arena))
 		if err != nil {
 			return err
 		}
@@ -135,7 +134,7 @@ func TestAbortAfterCloseDoesNothing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := local.Run(ctx, 2, func(ctx context.Context, w rma.World) error {
-		s, err := actor.NewSystem(ctx, w, actor.WithMailboxOptions(mailbox.WithArenaBytes(abortArena)))
+		s, err := actor.NewSystem(ctx, w, actor.WithArenaBytes(abortArena))
 		if err != nil {
 			return err
 		}

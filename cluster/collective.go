@@ -2,11 +2,11 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
 	"github.com/rmactor/rmactor/actor"
-	"github.com/rmactor/rmactor/rma"
 )
 
 // Collectives travel as actor messages to each rank's collector, with the
@@ -100,8 +100,8 @@ func (c *Cluster) post(ctx context.Context, to int, seq uint64, v any) error {
 // protobuf message, a built-in Go type such as int, []float64 or
 // map[string]int, or a type registered in Config.Types; it is sent as one
 // message to each other rank, so its encoding must fit the transport's
-// maximum message size (mailbox.WithMaxMessageBytes, 256 MiB by default), or
-// rank 0 fails with mailbox.ErrMessageTooLarge (codec.ErrUnknownType for a
+// maximum message size (actor.WithMaxMessageBytes, 256 MiB by default), or
+// rank 0 fails with actor.ErrMessageTooLarge (codec.ErrUnknownType for a
 // value it cannot encode). Every rank must call it, in the same order as the
 // other collectives; after an error the ranks are out of step, and the
 // program should return the error.
@@ -129,8 +129,8 @@ func Broadcast[T any](ctx context.Context, c *Cluster, v T) (T, error) {
 // v must be a value the job's codec encodes, of the same type T on every
 // rank, as for Broadcast: each rank but 0 sends its v as one message, whose
 // encoding must fit the transport's maximum message size
-// (mailbox.WithMaxMessageBytes, 256 MiB by default), or that rank fails with
-// mailbox.ErrMessageTooLarge. Rank 0 holds every rank's value at once.
+// (actor.WithMaxMessageBytes, 256 MiB by default), or that rank fails with
+// actor.ErrMessageTooLarge. Rank 0 holds every rank's value at once.
 func Gather[T any](ctx context.Context, c *Cluster, v T) ([]T, error) {
 	seq := c.seq.Add(1)
 	if c.Rank() != 0 {
@@ -167,11 +167,15 @@ func Reduce[T any](ctx context.Context, c *Cluster, v T, op func(a, b T) T) (T, 
 	return acc, nil
 }
 
+// ErrValueType reports a collective whose ranks disagree on the value's
+// type: a rank got a value of another type than it asked for.
+var ErrValueType = errors.New("cluster: collective value of another type")
+
 func typed[T any](v any, op string) (T, error) {
 	t, ok := v.(T)
 	if !ok {
 		var zero T
-		return zero, fmt.Errorf("%w: %s got %T, want %T", rma.ErrMismatch, op, v, zero)
+		return zero, fmt.Errorf("%w: %s got %T, want %T", ErrValueType, op, v, zero)
 	}
 	return t, nil
 }

@@ -17,8 +17,8 @@
 // slice of each, a map from string to each, and a few integer-keyed maps:
 // see codec.BuiltinNames); and the Go types registered in Config.Types. A
 // value may be of any size up to the transport's maximum message
-// (mailbox.WithMaxMessageBytes, 256 MiB by default, passed in Config.System
-// with actor.WithMailboxOptions): encoded, that is about 29 million float64s
+// (actor.WithMaxMessageBytes, 256 MiB by default, passed in Config.System
+// with actor.WithMaxMessageBytes): encoded, that is about 29 million float64s
 // (9 bytes each) or a string of nearly 256 MiB. A larger value fails with
-// mailbox.ErrMessageTooLarge on the rank that sends it.
+// actor.ErrMessageTooLarge on the rank that sends it.
 package cluster

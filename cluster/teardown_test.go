@@ -14,7 +14,6 @@ import (
 	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/cluster"
 	"github.com/rmactor/rmactor/internal/leakcheck"
-	"github.com/rmactor/rmactor/mailbox"
 )
 
 // failMode is how rank 1 of a failing run fails.
@@ -66,7 +65,7 @@ func failingRun(ctx context.Context, mode failMode, after int) error {
 	mute := cluster.NewKind("mute", actor.PropsFromFunc(func(actor.Context) {}))
 	cfg := cluster.Config{Ranks: 3, Kinds: []cluster.Kind{sink, mute}, System: []actor.Option{
 		actor.WithLogger(zap.NewNop()),
-		actor.WithMailboxOptions(mailbox.WithArenaBytes(teardownArena)),
+		actor.WithArenaBytes(teardownArena),
 	}}
 	return cluster.Run(ctx, cfg, func(ctx context.Context, c *cluster.Cluster) error {
 		next, err := c.SpawnOn(ctx, (c.Rank()+1)%c.Size(), "sink")

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/codec"
-	"github.com/rmactor/rmactor/mailbox"
 )
 
 // Future is the result of one submitted task.
@@ -114,7 +114,7 @@ func (f *Farm[T, R]) trySend(ctx context.Context, tasks [][]byte, deliver func(r
 	for _, t := range tasks {
 		msg = appendItem(msg, -1, t)
 	}
-	if err := f.sys.Send(ctx, f.pools[best], msg); err != nil && !errors.Is(err, mailbox.ErrMailboxFull) {
+	if err := f.sys.Send(ctx, f.pools[best], msg); err != nil && !errors.Is(err, actor.ErrMailboxFull) {
 		// Nothing was sent: take the chunk back.
 		f.mu.Lock()
 		delete(f.pending, first)

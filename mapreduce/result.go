@@ -97,7 +97,7 @@ func (s resultSource[K, V]) Records(ctx context.Context, _, _ int) (iter.Seq2[Pa
 
 // Gather collects every rank's partition on rank 0 (collective); other
 // ranks get nil. For results small enough for one message per rank
-// (mailbox.WithMaxMessageBytes, 256 MiB by default).
+// (actor.WithMaxMessageBytes, 256 MiB by default).
 func (r *Result[K, V]) Gather(ctx context.Context) (map[K]V, error) {
 	b := batch[K, V]{Keys: make([]K, 0, r.Len()), Vals: make([]V, 0, r.Len())}
 	for k, v := range r.All() {

@@ -9,12 +9,11 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/rmactor/rmactor/actor"
-	"github.com/rmactor/rmactor/mailbox"
 )
 
 func failureCases() []testCase {
 	smallMax := func(int) ([]actor.Option, error) {
-		return []actor.Option{actor.WithMailboxOptions(mailbox.WithMaxMessageBytes(64 << 10))}, nil
+		return []actor.Option{actor.WithMaxMessageBytes(64 << 10)}, nil
 	}
 	return []testCase{
 		{name: "Failure/RequestToClosedRank", ranks: 2, min: 2, prog: func(Config) Program { return program(nil, requestToClosedRank) }},

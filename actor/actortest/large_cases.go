@@ -18,7 +18,7 @@ func largeCases() []testCase {
 	small := func(int) ([]actor.Option, error) {
 		// A staging window far smaller than the messages: every large
 		// message is pipelined through 4 blocks of 16 KiB.
-		return []actor.Option{actor.WithMailboxOptions(mailbox.WithStaging(64<<10, 16<<10))}, nil
+		return []actor.Option{actor.WithStaging(64<<10, 16<<10)}, nil
 	}
 	return []testCase{
 		{name: "Large/EverySizeEveryPath", ranks: 3, min: 2, prog: func(cfg Config) Program {

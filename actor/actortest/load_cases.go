@@ -58,7 +58,7 @@ func manyActorsOptions(cfg Config) func(int) ([]actor.Option, error) {
 		arena := (cfg.Actors+64)*(ring+64) + inbox
 		return []actor.Option{
 			actor.WithMailboxCapacity(4),
-			actor.WithMailboxOptions(mailbox.WithArenaBytes(arena)),
+			actor.WithArenaBytes(arena),
 		}, nil
 	}
 }

@@ -122,7 +122,7 @@ func host(sys *actor.System, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	counter, err := sys.Spawn(actor.PropsFromFunc(func(actor.Context) {}, actor.WithClaims(uint64(cfg.Messages))))
+	counter, err := sys.Spawn(actor.PropsFromFunc(func(actor.Context) {}, actor.WithClaims(cfg.Messages)))
 	if err != nil {
 		return err
 	}

@@ -141,9 +141,9 @@ func parseSizes(s string) ([]int, error) {
 }
 
 func (cfg config) options() []actor.Option {
-	var mopts []mailbox.Option
+	var opts []actor.Option
 	if cfg.slot > 0 {
-		mopts = append(mopts, mailbox.WithSlotBytes(cfg.slot))
+		opts = append(opts, actor.WithSlotBytes(cfg.slot))
 	}
 	if cfg.chunk > 0 || cfg.staging > 0 {
 		d := mailbox.DefaultConfig()
@@ -154,9 +154,8 @@ func (cfg config) options() []actor.Option {
 		if cfg.staging > 0 {
 			staging = cfg.staging
 		}
-		mopts = append(mopts, mailbox.WithStaging(staging, chunk))
+		opts = append(opts, actor.WithStaging(staging, chunk))
 	}
-	opts := []actor.Option{actor.WithMailboxOptions(mopts...)}
 	if cfg.capacity > 0 {
 		opts = append(opts, actor.WithMailboxCapacity(cfg.capacity))
 	}

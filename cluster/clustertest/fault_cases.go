@@ -22,18 +22,18 @@ import (
 func faultOptions() []actor.Option {
 	return []actor.Option{
 		actor.WithMailboxCapacity(2),
-		actor.WithMailboxOptions(mailbox.WithArenaBytes(1<<20), mailbox.WithMaxMessageBytes(32<<10)),
+		actor.WithArenaBytes(1<<20), actor.WithMaxMessageBytes(32<<10),
 	}
 }
 
 // faultsAreTyped: each fault a job can meet through the API gives its typed
 // error, nothing is lost, and the job carries on after it:
-//   - a message over the maximum message size: mailbox.ErrMessageTooLarge,
+//   - a message over the maximum message size: actor.ErrMessageTooLarge,
 //     and nothing is sent;
-//   - a mailbox that stays full: mailbox.ErrMailboxFull with the context's
+//   - a mailbox that stays full: actor.ErrMailboxFull with the context's
 //     error once the sender stops waiting, and every message sent, the
 //     last included, is still delivered exactly once;
-//   - no room for another mailbox: mailbox.ErrPoolExhausted, and room
+//   - no room for another mailbox: actor.ErrNoRoom, and room
 //     again once an actor has stopped;
 //   - a rank outside the world: rma.ErrInvalidRank.
 func faultsAreTyped(ctx context.Context, c *cluster.Cluster) error {
@@ -63,7 +63,7 @@ func faultsAreTyped(ctx context.Context, c *cluster.Cluster) error {
 
 	if len(targets) > 1 {
 		huge := wrapperspb.String(strings.Repeat("x", 64<<10))
-		if err := sys.Send(ctx, targets[1], huge); !errors.Is(err, mailbox.ErrMessageTooLarge) {
+		if err := sys.Send(ctx, targets[1], huge); !errors.Is(err, actor.ErrMessageTooLarge) {
 			return fmt.Errorf("rank %d: sending 64 KiB with a 32 KiB maximum: %v, want ErrMessageTooLarge", c.Rank(), err)
 		}
 	}
@@ -135,7 +135,7 @@ func fillUntilFull(ctx context.Context, sys *actor.System, target *actor.PID) (i
 		if err == nil {
 			continue
 		}
-		if !errors.Is(err, mailbox.ErrMailboxFull) || !errors.Is(err, context.DeadlineExceeded) {
+		if !errors.Is(err, actor.ErrMailboxFull) || !errors.Is(err, context.DeadlineExceeded) {
 			return n, fmt.Errorf("send %d: %w, want ErrMailboxFull and DeadlineExceeded", n, err)
 		}
 		return n, nil
@@ -157,7 +157,7 @@ func poolExhaustion(ctx context.Context, sys *actor.System) error {
 	limit := sys.Stats().MaxMailboxes
 	for {
 		pid, err := sys.Spawn(idle)
-		if errors.Is(err, mailbox.ErrPoolExhausted) {
+		if errors.Is(err, actor.ErrNoRoom) {
 			break
 		}
 		if err != nil {
@@ -182,7 +182,7 @@ func poolExhaustion(ctx context.Context, sys *actor.System) error {
 			pids = append(pids, pid)
 			return nil
 		}
-		if !errors.Is(err, mailbox.ErrPoolExhausted) {
+		if !errors.Is(err, actor.ErrNoRoom) {
 			return err
 		}
 		// The stopped actor's ring returns to the pool once its mailbox has

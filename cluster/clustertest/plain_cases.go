@@ -8,7 +8,6 @@ import (
 
 	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/cluster"
-	"github.com/rmactor/rmactor/mailbox"
 )
 
 // Sizes of the large values the collectives carry: each far larger than a
@@ -181,12 +180,12 @@ func plainInts(ctx context.Context, c *cluster.Cluster) error {
 const smallMaxMessage = 64 << 10
 
 func smallMaxMessageOptions() []actor.Option {
-	return []actor.Option{actor.WithMailboxOptions(mailbox.WithMaxMessageBytes(smallMaxMessage))}
+	return []actor.Option{actor.WithMaxMessageBytes(smallMaxMessage)}
 }
 
 // collectiveOverMaxMessage: with a 64 KiB maximum message, a broadcast of
 // a value whose encoding fits works; one that does not fails on rank 0 with
-// mailbox.ErrMessageTooLarge, before anything is sent. The ranks are then
+// actor.ErrMessageTooLarge, before anything is sent. The ranks are then
 // out of step, so that is the last collective.
 func collectiveOverMaxMessage(ctx context.Context, c *cluster.Cluster) error {
 	fits := strings.Repeat("f", smallMaxMessage-1024)
@@ -204,8 +203,8 @@ func collectiveOverMaxMessage(ctx context.Context, c *cluster.Cluster) error {
 	for i := range tooLarge {
 		tooLarge[i] = -1 << 40 // 9 bytes each in CBOR
 	}
-	if _, err := cluster.Broadcast(ctx, c, tooLarge); !errors.Is(err, mailbox.ErrMessageTooLarge) {
-		return fmt.Errorf("broadcast of %d int64s with a %d-byte maximum message: %v, want mailbox.ErrMessageTooLarge", len(tooLarge), smallMaxMessage, err)
+	if _, err := cluster.Broadcast(ctx, c, tooLarge); !errors.Is(err, actor.ErrMessageTooLarge) {
+		return fmt.Errorf("broadcast of %d int64s with a %d-byte maximum message: %v, want actor.ErrMessageTooLarge", len(tooLarge), smallMaxMessage, err)
 	}
 	return nil
 }

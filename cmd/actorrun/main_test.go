@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/apps/wordcount/wordcounttest"
-	"github.com/rmactor/rmactor/mailbox"
 )
 
 func TestHelpListsApps(t *testing.T) {
@@ -119,7 +119,7 @@ func TestWorldApps(t *testing.T) {
 func TestProgressLine(t *testing.T) {
 	var out bytes.Buffer
 	sent, done := uint64(0), uint64(0)
-	p := newProgress(&out, func() mailbox.Stats { return mailbox.Stats{MessagesSent: sent, MessagesReceived: sent / 2} },
+	p := newProgress(&out, func() actor.Stats { return actor.Stats{MessagesSent: sent, MessagesReceived: sent / 2} },
 		func() (uint64, uint64) { return sent, done })
 	tick := make(chan time.Time)
 	stop := make(chan struct{})

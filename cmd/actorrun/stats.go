@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/cluster"
-	"github.com/rmactor/rmactor/mailbox"
 )
 
 // rankStats is one rank's transport counters, as gathered to rank 0.
@@ -52,7 +52,7 @@ func printStats(ctx context.Context, c *cluster.Cluster, out io.Writer) error {
 // ranks.
 type progress struct {
 	out    io.Writer
-	stats  func() mailbox.Stats
+	stats  func() actor.Stats
 	counts func() (sent, done uint64)
 	start  time.Time
 
@@ -60,7 +60,7 @@ type progress struct {
 	lastDone uint64
 }
 
-func newProgress(out io.Writer, stats func() mailbox.Stats, counts func() (sent, done uint64)) *progress {
+func newProgress(out io.Writer, stats func() actor.Stats, counts func() (sent, done uint64)) *progress {
 	now := time.Now()
 	return &progress{out: out, stats: stats, counts: counts, start: now, last: now}
 }
