@@ -332,3 +332,56 @@ func TestBlocksHoldEveryLineOnce(t *testing.T) {
 		require.NoError(t, err, "ranks=%d", ranks)
 	}
 }
+
+// Parts written by a job on 3 ranks feed a job on 2; a damaged or
+// mistyped part fails the reading job with ErrInput.
+func TestPartsChainAcrossJobs(t *testing.T) {
+	dir := t.TempDir()
+	lines := []string{"a b c", "a b", "a", "d d d"}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := cluster.Run(ctx, cluster.Config{Ranks: 3}, func(ctx context.Context, c *cluster.Cluster) error {
+		res, err := mapreduce.Run(ctx, c, "count", mapreduce.Slice(lines), fields, add)
+		if err != nil {
+			return err
+		}
+		_, err = res.WriteParts(dir)
+		return err
+	})
+	require.NoError(t, err)
+	freq := func(p mapreduce.Pair[string, int], emit func(int, int)) error {
+		emit(p.Value, 1)
+		return nil
+	}
+	err = cluster.Run(ctx, cluster.Config{Ranks: 2}, func(ctx context.Context, c *cluster.Cluster) error {
+		res, err := mapreduce.Run(ctx, c, "freq", mapreduce.Parts[string, int](dir), freq, add)
+		if err != nil {
+			return err
+		}
+		got, err := res.Gather(ctx)
+		if want := map[int]int{3: 2, 2: 1, 1: 1}; err == nil && c.Rank() == 0 && !maps.Equal(got, want) {
+			return fmt.Errorf("got %v, want %v", got, want)
+		}
+		return err
+	})
+	require.NoError(t, err)
+
+	// The wrong types.
+	err = cluster.Run(ctx, cluster.Config{Ranks: 2}, func(ctx context.Context, c *cluster.Cluster) error {
+		_, err := mapreduce.Run(ctx, c, "typed", mapreduce.Parts[int, string](dir), func(mapreduce.Pair[int, string], func(int, int)) error { return nil }, add)
+		return err
+	})
+	require.ErrorIs(t, err, mapreduce.ErrInput)
+	// A damaged part, and a directory without parts.
+	part := dir + "/part-00001.pairs"
+	b, err := os.ReadFile(part)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(part, b[:len(b)-1], 0o644))
+	for _, from := range []string{dir, t.TempDir()} {
+		err = cluster.Run(ctx, cluster.Config{Ranks: 1}, func(ctx context.Context, c *cluster.Cluster) error {
+			_, err := mapreduce.Run(ctx, c, "damaged", mapreduce.Parts[string, int](from), freq, add)
+			return err
+		})
+		require.ErrorIs(t, err, mapreduce.ErrInput, from)
+	}
+}
