@@ -142,7 +142,7 @@ func (r *Rank) Send(t Target, body []byte) error {
 // included, so that placement never changes what can be sent.
 func (r *Rank) CheckSize(n int) error {
 	if n > r.cfg.MaxMessageBytes {
-		return fmt.Errorf("%w: %d-byte envelope, the maximum is %d (mailbox.WithMaxMessageBytes)", ErrMessageTooLarge, n, r.cfg.MaxMessageBytes)
+		return fmt.Errorf("%w: %d-byte envelope, the maximum is %d (actor.WithMaxMessageBytes)", ErrMessageTooLarge, n, r.cfg.MaxMessageBytes)
 	}
 	return nil
 }
