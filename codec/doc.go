@@ -50,7 +50,7 @@
 //   - a string or byte string is as long as the payload holds.
 //
 // So a message is in practice limited by its size, which the transport
-// bounds (mailbox.WithMaxMessageBytes, 256 MiB by default), not by its
+// bounds (actor.WithMaxMessageBytes, 256 MiB by default), not by its
 // number of elements: a slice of ten million ints or a map of a million
 // entries is one message. Against hostile input, the payload's length bounds
 // what Decode allocates: it checks that the payload is one well-formed data
