@@ -312,19 +312,34 @@ func (rl *relay) flushAcks() {
 	}
 }
 
-// close waits for this rank's sends to complete, then frees the channel
-// (collective). Called by Close after the rank's last barrier.
+// close frees the channel (collective), called by Close after the rank's
+// last barrier. Closing the channel drains it: every rank receives what
+// was sent to it and never taken, so every send completes, and their
+// buffers go back to the pool. If the drain fails (ctx ended), sends may
+// still be in flight: their buffers are left to MPI.
 func (rl *relay) close(ctx context.Context) error {
-	var idle Idler
-	var errs []error
-	for rl.retireAll() > 0 {
-		if err := idle.Pause(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("mailbox: close: relay sends still in flight: %w", err))
-			break
+	rl.retireAll()
+	err := rl.msgs.Close(ctx)
+	for k := range rl.peers {
+		p := &rl.peers[k]
+		p.mu.Lock()
+		for i := range p.inflight {
+			if s := &p.inflight[i]; err == nil {
+				if s.buf != nil {
+					rl.r.bufs.put(s.buf)
+				}
+				if s.body != nil {
+					rl.r.bufs.put(s.body)
+				}
+			}
+			p.inflight[i] = relaySend{}
 		}
+		p.inflight, p.chunks = nil, 0
+		p.mu.Unlock()
 	}
-	if err := rl.msgs.Close(ctx); err != nil && !errors.Is(err, rma.ErrClosed) {
-		errs = append(errs, fmt.Errorf("mailbox: close: relay: %w", err))
+	rl.chunking.Store(0)
+	if err != nil && !errors.Is(err, rma.ErrClosed) {
+		return fmt.Errorf("mailbox: close: relay: %w", err)
 	}
-	return errors.Join(errs...)
+	return nil
 }

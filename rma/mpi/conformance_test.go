@@ -3,12 +3,14 @@
 package mpi_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/rmactor/rmactor/rma"
 	"github.com/rmactor/rmactor/rma/mpi"
 	"github.com/rmactor/rmactor/rma/mpi/mpitest"
 	"github.com/rmactor/rmactor/rma/rmatest"
@@ -57,5 +59,40 @@ func TestProgressThread(t *testing.T) {
 			t.Fatalf("the progress thread did not run: %d rounds", world.ProgressRounds())
 		}
 		runtime.Gosched()
+	}
+}
+
+// TestCloseDrainsUnreceived: messages nobody received, a large one among
+// them (a rendezvous send that completes only once matched), do not
+// outlive the channel: Close receives and drops them on every rank, so no
+// send is left for MPI_Finalize to wait on (MPICH over UCX waits forever).
+func TestCloseDrainsUnreceived(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	m, err := world.OpenMessages(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 4<<20)
+	var sends []rma.Sending
+	for dest := range world.Size() {
+		for _, data := range [][]byte{big, {1}, {}, big[:1000]} {
+			s, err := m.Send(dest, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sends = append(sends, s)
+		}
+	}
+	if err := m.Close(ctx); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if n := world.PendingSends(); n != 0 {
+		t.Fatalf("%d sends still pending after Close", n)
+	}
+	for _, s := range sends {
+		if _, err := s.Done(); err != nil && !errors.Is(err, rma.ErrClosed) {
+			t.Fatalf("a drained send: %v", err)
+		}
 	}
 }

@@ -21,6 +21,10 @@ var ErrInitialized = errors.New("mpi: already initialised in this process")
 // ErrThreadLevel reports an MPI library without MPI_THREAD_MULTIPLE.
 var ErrThreadLevel = errors.New("mpi: MPI_THREAD_MULTIPLE not provided")
 
+// ErrFinalizeTimeout reports an MPI_Finalize that did not return in time
+// (World.Close).
+var ErrFinalizeTimeout = errors.New("mpi: finalize timed out")
+
 // Error is a failed MPI call.
 type Error struct {
 	Call string // the MPI function, e.g. "MPI_Compare_and_swap"

@@ -20,20 +20,31 @@ var _ rma.Messenger = (*World)(nil)
 
 // messages is one rank's end of a message channel: a duplicate of
 // MPI_COMM_WORLD, so that its messages never meet anyone else's, with
-// every message on tag 0 (one tag keeps each sender's messages in order
-// under MPI's non-overtaking rule).
+// every message on tag dataTag (one tag keeps each sender's messages in
+// order under MPI's non-overtaking rule). It counts the messages it sent to
+// and received from each rank, so that Close can drain what was never
+// received (drain.go).
 type messages struct {
-	w      *World
-	comm   C.MPI_Comm
-	closed atomic.Bool
+	w        *World
+	comm     C.MPI_Comm
+	closed   atomic.Bool
+	sent     []atomic.Int64 // per destination
+	received []atomic.Int64 // per source
 }
+
+// The tags of a channel's messages: the users' data, and the counts Close
+// exchanges.
+const (
+	dataTag  = 0
+	countTag = 1
+)
 
 // OpenMessages is collective (MPI_Comm_dup): see rma.Messenger.
 func (w *World) OpenMessages(ctx context.Context) (rma.Messages, error) {
 	if err := w.Barrier(ctx); err != nil {
 		return nil, fmt.Errorf("mpi: open messages: %w", err)
 	}
-	m := &messages{w: w}
+	m := &messages{w: w, sent: make([]atomic.Int64, w.size), received: make([]atomic.Int64, w.size)}
 	var call C.int
 	if err := mpiError(C.rm_comm_dup(&m.comm, &call), call); err != nil {
 		return nil, err
@@ -56,6 +67,7 @@ func (m *messages) usable(op string) error {
 // MPI is finalised and reads nothing more.
 type sending struct {
 	w      *World
+	m      *messages
 	req    C.MPI_Request
 	pin    runtime.Pinner
 	done   bool
@@ -73,17 +85,18 @@ func (m *messages) Send(dest int, data []byte) (rma.Sending, error) {
 	if len(data) > math.MaxInt32 {
 		return nil, fmt.Errorf("mpi: send: %w: %d bytes in one message (MPI counts are 32-bit)", rma.ErrInvalidArgument, len(data))
 	}
-	s := &sending{w: m.w, closed: &m.closed}
+	s := &sending{w: m.w, m: m, closed: &m.closed}
 	var p unsafe.Pointer
 	if len(data) > 0 {
 		p = unsafe.Pointer(&data[0])
 		s.pin.Pin(p)
 	}
 	var call C.int
-	if err := mpiError(C.rm_isend(m.comm, C.int(dest), p, C.int(len(data)), &s.req, &call), call); err != nil {
+	if err := mpiError(C.rm_isend(m.comm, C.int(dest), dataTag, p, C.int(len(data)), &s.req, &call), call); err != nil {
 		s.pin.Unpin()
 		return nil, err
 	}
+	m.sent[dest].Add(1)
 	m.w.pending.Store(s, struct{}{})
 	return s, nil
 }
@@ -130,7 +143,7 @@ func (m *messages) Probe() (rma.Arrival, bool, error) {
 	}
 	a := &arrival{m: m}
 	var found, src, n, call C.int
-	if err := mpiError(C.rm_improbe(m.comm, &found, &src, &n, &a.msg, &call), call); err != nil {
+	if err := mpiError(C.rm_improbe(m.comm, dataTag, &found, &src, &n, &a.msg, &call), call); err != nil {
 		return nil, false, err
 	}
 	if found == 0 {
@@ -155,11 +168,18 @@ func (a *arrival) Receive(dst []byte) error {
 		p = unsafe.Pointer(&dst[0])
 	}
 	var call C.int
-	return mpiError(C.rm_mrecv(p, C.int(a.n), &a.msg, &call), call)
+	if err := mpiError(C.rm_mrecv(p, C.int(a.n), &a.msg, &call), call); err != nil {
+		return err
+	}
+	a.m.received[a.src].Add(1)
+	return nil
 }
 
 // Close frees the communicator; it is collective (MPI_Comm_free), entered
-// after a ctx-aware barrier so that no rank blocks for one that never comes.
+// after a ctx-aware barrier so that no rank blocks for one that never
+// comes. First it drains the channel (drain.go): every message sent on it
+// is received, and those nobody took are dropped, so that no send is left
+// in flight for MPI_Finalize to wait on forever.
 func (m *messages) Close(ctx context.Context) error {
 	if m.closed.Swap(true) {
 		return fmt.Errorf("mpi: close messages: %w", rma.ErrClosed)
@@ -168,6 +188,9 @@ func (m *messages) Close(ctx context.Context) error {
 		return nil // gone with MPI_Finalize
 	}
 	if err := m.w.Barrier(ctx); err != nil {
+		return fmt.Errorf("mpi: close messages: %w", err)
+	}
+	if err := m.drain(ctx); err != nil {
 		return fmt.Errorf("mpi: close messages: %w", err)
 	}
 	var call C.int

@@ -104,16 +104,17 @@ static inline int rm_comm_free(MPI_Comm *comm, int *call) {
 	return MPI_SUCCESS;
 }
 
-static inline int rm_isend(MPI_Comm comm, int dest, const void *buf, int n, MPI_Request *req, int *call) {
-	RM_CHECK(MPI_Isend(buf, n, MPI_BYTE, dest, 0, comm, req), RM_CALL_ISEND);
+static inline int rm_isend(MPI_Comm comm, int dest, int tag, const void *buf, int n, MPI_Request *req, int *call) {
+	RM_CHECK(MPI_Isend(buf, n, MPI_BYTE, dest, tag, comm, req), RM_CALL_ISEND);
 	return MPI_SUCCESS;
 }
 
-// rm_improbe matches the next message from any rank, if one arrived, and
-// gives its source and size; the caller must then receive it (rm_mrecv).
-static inline int rm_improbe(MPI_Comm comm, int *found, int *src, int *n, MPI_Message *msg, int *call) {
+// rm_improbe matches the next message with tag from any rank, if one
+// arrived, and gives its source and size; the caller must then receive it
+// (rm_mrecv).
+static inline int rm_improbe(MPI_Comm comm, int tag, int *found, int *src, int *n, MPI_Message *msg, int *call) {
 	MPI_Status st;
-	RM_CHECK(MPI_Improbe(MPI_ANY_SOURCE, 0, comm, found, msg, &st), RM_CALL_IMPROBE);
+	RM_CHECK(MPI_Improbe(MPI_ANY_SOURCE, tag, comm, found, msg, &st), RM_CALL_IMPROBE);
 	if (!*found) {
 		return MPI_SUCCESS;
 	}

@@ -225,7 +225,13 @@ func (w *World) Allocate(ctx context.Context, size int) (rma.Window, error) {
 	return win, nil
 }
 
-// Close finalises MPI. Later calls return rma.ErrClosed.
+// Close finalises MPI. Later calls return rma.ErrClosed. If MPI_Finalize
+// has not returned after RMACTOR_MPI_FINALIZE_TIMEOUT (default 60 s; 0
+// waits for ever), Close gives up on it with ErrFinalizeTimeout: by then
+// every window is freed and every channel drained, so the job's work is
+// done, and what is stuck is the MPI library's own teardown (MPICH over
+// UCX on TCP sometimes spins for ever closing its endpoints). The caller
+// should then end the process.
 func (w *World) Close() error {
 	if w.closed.Load() {
 		return fmt.Errorf("mpi: close: %w", rma.ErrClosed)
@@ -240,11 +246,35 @@ func (w *World) Close() error {
 		return fmt.Errorf("mpi: close: %w", rma.ErrClosed)
 	}
 	w.closeOnce.Do(func() {
+		if n := w.PendingSends(); n > 0 {
+			// MPI_Finalize may wait for them forever (MPICH does): say
+			// why, should it hang.
+			fmt.Fprintf(os.Stderr, "rmactor: rank %d: %d message send(s) never completed at MPI_Finalize (a channel not closed, or a peer that stopped receiving)\n", w.rank, n)
+		}
 		w.stopProgress()
-		w.onThread(func() {
+		limit, err := finalizeTimeout()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "rmactor: rank %d: %v; waiting for MPI_Finalize without a limit\n", w.rank, err)
+		}
+		done := make(chan error, 1)
+		w.thread <- func() {
 			var call C.int
-			w.closeErr = mpiError(C.rm_finalize(&call), call)
-		})
+			done <- mpiError(C.rm_finalize(&call), call)
+		}
+		var expired <-chan time.Time
+		if limit > 0 {
+			t := time.NewTimer(limit)
+			defer t.Stop()
+			expired = t.C
+		}
+		select {
+		case w.closeErr = <-done:
+		case <-expired:
+			// The MPI thread is stuck in MPI_Finalize, and with it the
+			// sends' buffers: leave both; the process is ending.
+			w.closeErr = fmt.Errorf("%w: MPI_Finalize did not return within %v (RMACTOR_MPI_FINALIZE_TIMEOUT)", ErrFinalizeTimeout, limit)
+			return
+		}
 		close(w.thread)
 		// MPI reads no buffer any more: unpin the sends never completed.
 		w.pending.Range(func(k, _ any) bool {
@@ -254,6 +284,24 @@ func (w *World) Close() error {
 		})
 	})
 	return w.closeErr
+}
+
+// DefaultFinalizeTimeout is how long Close waits for MPI_Finalize unless
+// RMACTOR_MPI_FINALIZE_TIMEOUT says otherwise.
+const DefaultFinalizeTimeout = time.Minute
+
+// finalizeTimeout reads RMACTOR_MPI_FINALIZE_TIMEOUT (a Go duration; 0
+// for no limit).
+func finalizeTimeout() (time.Duration, error) {
+	v := os.Getenv("RMACTOR_MPI_FINALIZE_TIMEOUT")
+	if v == "" {
+		return DefaultFinalizeTimeout, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%w: RMACTOR_MPI_FINALIZE_TIMEOUT=%q is not a duration of 0 or more", rma.ErrInvalidArgument, v)
+	}
+	return d, nil
 }
 
 // Abort ends the whole job with MPI_Abort: every rank exits with code.

@@ -34,7 +34,14 @@ func Main(m *testing.M, use func(*mpi.World)) {
 		fmt.Fprintf(os.Stderr, "rank %d: tests failed\n", w.Rank())
 		w.Abort(code)
 	}
-	if err := w.Close(); err != nil {
+	if err := w.Close(); errors.Is(err, mpi.ErrFinalizeTimeout) {
+		// The tests passed and every window and channel is gone; the MPI
+		// library's teardown is stuck (MPICH over UCX on TCP, see
+		// World.Close). Say so, and end with the tests' result: the MPI
+		// thread is stuck too, so the leak check cannot run.
+		fmt.Fprintf(os.Stderr, "rank %d: warning: %v\n", w.Rank(), err)
+		os.Exit(code)
+	} else if err != nil {
 		fmt.Fprintln(os.Stderr, "mpi finalize:", err)
 		os.Exit(1)
 	}
