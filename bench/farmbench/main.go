@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/rmactor/rmactor/cluster"
@@ -30,10 +31,22 @@ func main() {
 	resultBytes := flag.Int("result-bytes", 50<<10, "bytes each task returns (results)")
 	rankZero := flag.Bool("rank-zero", true, "run workers on rank 0 as well")
 	ranks := flag.Int("ranks", 2, "in-process ranks (under MPI the job's size)")
+	profile := flag.String("cpuprofile", "", "write each rank's CPU profile to `prefix`.rankN")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	err := cluster.Run(ctx, cluster.Config{Ranks: *ranks}, func(ctx context.Context, c *cluster.Cluster) error {
+		if *profile != "" {
+			f, err := os.Create(fmt.Sprintf("%s.rank%d", *profile, c.Rank()))
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer pprof.StopCPUProfile()
+		}
 		payload := make([]byte, *resultBytes)
 		f, err := farm.New(ctx, c, "farmbench", func(_ context.Context, i int) ([]byte, error) {
 			if *mode == "results" {
