@@ -5,6 +5,10 @@
 // outlets that batch and flush messages to other ranks' mailboxes, and the
 // claims that end an actor after an exact number of messages.
 //
+// Applications do not import it: package actor re-exports what they use
+// (options such as actor.WithSlotBytes, actor.Stats, actor.ErrMailboxFull,
+// actor.RelayMode). What it exports beyond that is for package actor.
+//
 // The package knows nothing of message types: an envelope is opaque bytes
 // here. The actor package encodes and decodes envelopes and implements
 // [Handler]. Every protocol in this package is written against rma.Window and
