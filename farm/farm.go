@@ -44,6 +44,9 @@ type Farm[T, R any] struct {
 	running sync.Map // chunkKey → context.CancelFunc of the chunk being run
 
 	submitted, completed, failed atomic.Int64
+	// resultBytes is the size of the last encoded result, the capacity
+	// the next one starts with (no growth copies for large results).
+	resultBytes atomic.Int64
 }
 
 // inFlight is a chunk sent to a rank and not yet answered.

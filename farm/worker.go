@@ -93,7 +93,8 @@ func (f *Farm[T, R]) runChunk(c chunk) {
 	ctx, cancel := context.WithCancel(f.life)
 	key := chunkKey{c.from, c.first}
 	f.running.Store(key, cancel)
-	out := appendResultsHeader(nil, c.first, len(c.tasks))
+	hint := int(min(f.resultBytes.Load(), 64<<20))
+	out := appendResultsHeader(make([]byte, 0, 32+len(c.tasks)*(hint+8)), c.first, len(c.tasks))
 	for _, t := range c.tasks {
 		status, payload := f.runTask(ctx, t)
 		out = appendItem(out, int(status), payload)
@@ -131,10 +132,11 @@ func (f *Farm[T, R]) runTask(ctx context.Context, task []byte) (status byte, pay
 	case err != nil:
 		return statusError, []byte(err.Error())
 	}
-	enc, err := codec.AppendValue(nil, r)
+	enc, err := codec.AppendValue(make([]byte, 0, int(min(f.resultBytes.Load(), 64<<20))+64), r)
 	if err != nil {
 		return statusError, []byte(err.Error())
 	}
+	f.resultBytes.Store(int64(len(enc)))
 	return statusOK, enc
 }
 

@@ -87,4 +87,3 @@ func (p partsSource[K, V]) Records(ctx context.Context, rank, ranks int) (iter.S
 		}
 	}, func() string { return fmt.Sprintf("%s, pair %d", file, n) }
 }
-

@@ -22,7 +22,7 @@ import (
 func faultOptions() []actor.Option {
 	return []actor.Option{
 		actor.WithMailboxCapacity(2),
-		actor.WithArenaBytes(1<<20), actor.WithMaxMessageBytes(32<<10),
+		actor.WithArenaBytes(1 << 20), actor.WithMaxMessageBytes(32 << 10),
 	}
 }
 
