@@ -92,7 +92,7 @@ type Grow func(b []byte, n int) []byte
 
 // AppendEncodeGrow is AppendEncode with a say in where the payload goes:
 // when the payload's size is known before it is encoded (a protobuf
-// message) and dst has no room for it, the payload is encoded into
+// message, a byte or text string) and dst has no room for it, the payload is encoded into
 // grow(dst, size) rather than into memory the encoder allocates. A nil grow
 // is AppendEncode. The result is the same bytes either way.
 func (c *Codec) AppendEncodeGrow(dst []byte, msg any, grow Grow) (name string, out []byte, err error) {
@@ -106,11 +106,28 @@ func (c *Codec) AppendEncodeGrow(dst []byte, msg any, grow Grow) (name string, o
 	if gt == nil {
 		return "", dst, fmt.Errorf("%w: %T is neither a proto.Message nor a built-in or registered type", ErrUnknownType, msg)
 	}
+	if n := cborSizeHint(msg); grow != nil && n > 0 && cap(dst)-len(dst) < n {
+		// A byte string or text string of known size: encode it into
+		// room made once, not into a buffer grown by doubling.
+		dst = grow(dst, n)
+	}
 	out, err = c.appendCBOR(dst, gt, msg)
 	if err != nil {
 		return "", dst, err
 	}
 	return gt.name, out, nil
+}
+
+// cborSizeHint is the encoded size of a byte or text string message (its
+// length and a head of at most 9 bytes), 0 for any other message.
+func cborSizeHint(msg any) int {
+	switch m := msg.(type) {
+	case []byte:
+		return len(m) + 9
+	case string:
+		return len(m) + 9
+	}
+	return 0
 }
 
 // Decode decodes payload as a message of the type called name, as
