@@ -1,9 +1,12 @@
 package mapreduce
 
 import (
+	"encoding/binary"
+	"hash/fnv"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -63,8 +66,22 @@ func TestSizerCountsWhatValuesHold(t *testing.T) {
 }
 
 func TestHashPartitionIsFixedAndSpreads(t *testing.T) {
-	// FNV-1a, the same in every process: known values.
-	require.Equal(t, int(uint64(0xa430d84680aabd0b)%7), hashPartition[string]()("a", 7))
+	// FNV-1a, the same in every process: the standard library's, of a
+	// string's bytes or a number's 8 little-endian bytes.
+	fnvOf := func(b []byte) uint64 {
+		h := fnv.New64a()
+		h.Write(b)
+		return h.Sum64()
+	}
+	for _, k := range []string{"", "a", "word", strings.Repeat("long key ", 100), "\xff\x00"} {
+		for _, n := range []int{2, 3, 7, 64} {
+			require.Equal(t, int(fnvOf([]byte(k))%uint64(n)), hashPartition[string]()(k, n), "%q on %d ranks", k, n)
+		}
+	}
+	for _, k := range []int64{0, 1, -1, 1 << 40} {
+		b := binary.LittleEndian.AppendUint64(nil, uint64(k))
+		require.Equal(t, int(fnvOf(b)%7), hashPartition[int64]()(k, 7), "%d", k)
+	}
 	require.Equal(t, 0, hashPartition[string]()("anything", 1))
 	require.Equal(t, hashPartition[float64]()(0, 5), hashPartition[float64]()(math.Copysign(0, -1), 5), "-0 and +0 are one key")
 	require.Equal(t, hashPartition[int64]()(42, 9), hashPartition[int]()(42, 9), "ints hash by value")
