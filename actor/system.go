@@ -33,6 +33,7 @@ type System struct {
 	addrs []string
 	log   *zap.Logger
 	bufs  sync.Pool
+	held  holders
 
 	names   nameCache
 	cacheMu sync.RWMutex

@@ -37,12 +37,18 @@ const (
 
 // Quiesce waits until no message is in flight or being handled on any
 // rank. It is collective: call it on every rank, once this rank's own code
-// has stopped sending (Run calls it after the program returns).
+// has stopped sending (Run calls it after the program returns). Every wave
+// first flushes what this rank's conveyors hold (actor.System.Flush).
 func (c *Cluster) Quiesce(ctx context.Context) error {
 	self := c.Rank()
 	var prevDone uint64
 	var idle mailbox.Idler
 	for wave := uint64(1); ; wave++ {
+		// What a conveyor holds back is counted in flight (actor.Holder);
+		// it goes out now, or the job would wait for it in vain.
+		if err := c.sys.Flush(ctx); err != nil {
+			return fmt.Errorf("cluster: quiesce: %w", err)
+		}
 		sent, done := c.sys.Counts()
 		if err := c.waves.Store(self, waveSent, sent); err != nil {
 			return err

@@ -94,6 +94,13 @@ func (r *Rank) Counts() (sent, done uint64) {
 	return r.sent.Load(), r.done.Load()
 }
 
+// Hold counts a message that a layer above holds back (to send later) as
+// sent, so that termination detection sees it in flight.
+func (r *Rank) Hold() { r.sent.Add(1) }
+
+// Release counts a held message done, once what it held has been sent.
+func (r *Rank) Release() { r.done.Add(1) }
+
 // Deliver hands a message that arrived in the inbox to the mailbox of the
 // local actor id, if it has one, and reports whether it did.
 func (r *Rank) Deliver(id string, msg any, system bool) bool {

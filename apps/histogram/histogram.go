@@ -1,7 +1,7 @@
 // Package histogram is the bale histogram kernel: every rank makes random
-// updates (increments) to a table distributed over all ranks, one small
-// message per update to the table's owner; the aggregation of small
-// messages to the same mailbox does the rest. It reports updates per second
+// updates (increments) to a table distributed over all ranks, one 8-byte
+// value per update sent to the table's owner on a conveyor, which carries
+// them in batches of a thousand (or one by one with --aggregate=false). It reports updates per second
 // per rank and checks the table against a sequential replay of every
 // rank's updates. cmd/actorrun runs it:
 //
@@ -21,6 +21,7 @@ import (
 
 	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/cluster"
+	"github.com/rmactor/rmactor/conveyor"
 	"github.com/rmactor/rmactor/rma"
 )
 
@@ -42,7 +43,7 @@ func DefaultConfig() Config { return Config{Updates: 1000000, Table: 1000, Aggre
 func (cfg *Config) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&cfg.Updates, "updates", cfg.Updates, "updates per rank")
 	fs.IntVar(&cfg.Table, "table", cfg.Table, "table entries per rank")
-	fs.BoolVar(&cfg.Aggregate, "aggregate", cfg.Aggregate, "batch small messages to the same mailbox")
+	fs.BoolVar(&cfg.Aggregate, "aggregate", cfg.Aggregate, "batch updates to the same rank (false: one message per update)")
 }
 
 // Cluster is the job configuration the kernel needs.
@@ -65,33 +66,30 @@ func Run(ctx context.Context, c *cluster.Cluster, cfg Config, out io.Writer) err
 	}
 	size := c.Size()
 	global := cfg.Table * size
-	local := make([]int64, cfg.Table) // touched only by this rank's table actor
-	_, err := c.System().SpawnNamed(actor.PropsFromFunc(func(ac actor.Context) {
-		if m, ok := ac.Message().(*wrapperspb.Int64Value); ok {
-			local[m.Value/int64(size)]++
-		}
-	}), "histogram")
+	local := make([]int64, cfg.Table) // touched only by this rank's handler
+	var opts []conveyor.Option
+	if !cfg.Aggregate {
+		opts = append(opts, conveyor.WithBatch(1))
+	}
+	table, err := conveyor.New(ctx, c, "histogram", func(_ context.Context, _ int, idx int64) error {
+		local[idx/int64(size)]++
+		return nil
+	}, opts...)
 	if err != nil {
 		return err
 	}
-	if err := c.Barrier(ctx); err != nil {
-		return err
-	}
-	owners := make([]*actor.PID, size)
-	for k := range owners {
-		owners[k] = actor.PIDOn(k, "histogram")
-	}
+	defer table.Close(ctx)
 	start := time.Now()
 	var sendErr error
 	updates(c.Rank(), cfg.Updates, global, func(idx int64) {
 		if sendErr == nil {
-			sendErr = c.System().Send(ctx, owners[idx%int64(size)], wrapperspb.Int64(idx))
+			sendErr = table.Send(ctx, int(idx%int64(size)), idx)
 		}
 	})
 	if sendErr != nil {
 		return sendErr
 	}
-	if err := c.Quiesce(ctx); err != nil {
+	if err := table.Done(ctx); err != nil {
 		return err
 	}
 	elapsed := time.Since(start)

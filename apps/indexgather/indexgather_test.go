@@ -16,7 +16,7 @@ func TestIndexGather(t *testing.T) {
 	for _, ranks := range []int{1, 3} {
 		for _, agg := range []bool{true, false} {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			cfg := indexgather.Config{Reads: 3000, Table: 50, InFlight: 32, Aggregate: agg}
+			cfg := indexgather.Config{Reads: 3000, Table: 50, Aggregate: agg}
 			ccfg := indexgather.Cluster(cfg)
 			ccfg.Ranks = ranks
 			var out bytes.Buffer
