@@ -278,7 +278,7 @@ func (m *Mailbox) run() {
 			i = 0
 			runtime.Gosched()
 		}
-		if v, ok := m.system.pop(); ok {
+		if v, ok := m.popSystem(); ok {
 			m.sysCount.Add(-1)
 			msg, inHand = v, true
 			switch v.(type) {
@@ -320,6 +320,16 @@ func (m *Mailbox) run() {
 		m.countDone()
 		inHand = false
 	}
+}
+
+// popSystem pops a system message. The queue is looked at only when its
+// count says it has something (pushed before counted): popping an empty
+// queue takes its lock, once per user message otherwise.
+func (m *Mailbox) popSystem() (any, bool) {
+	if m.sysCount.Load() == 0 {
+		return nil, false
+	}
+	return m.system.pop()
 }
 
 // nextUser returns the next user message: entries of the frame in hand

@@ -9,8 +9,10 @@ import "sync"
 type queue struct {
 	mu  sync.Mutex
 	in  []any
-	out []any // consumer's batch
+	_   [24]byte // producers' and consumer's fields on separate cache lines
+	out []any    // consumer's batch
 	pos int
+	_   [32]byte
 }
 
 func (q *queue) push(v any) {

@@ -85,8 +85,12 @@ type Rank struct {
 	// delivered to a future, or dead-lettered). Counted sent before they
 	// can end anywhere, and done only after their handling, so the sums
 	// over all ranks are equal only when nothing is in flight or running.
+	// Each on its own cache line: senders count one, handlers the other.
+	_    [56]byte
 	sent atomic.Uint64
+	_    [56]byte
 	done atomic.Uint64
+	_    [56]byte
 }
 
 // Counts reads this rank's sent and done message counters.
