@@ -63,7 +63,7 @@ func WithStartTicket(t uint64) ChannelOption {
 // WithBackoff sets how a blocked Put or Take waits between polls.
 func WithBackoff(b Backoff) ChannelOption {
 	return func(c *channelConfig) error {
-		if b.Spins < 0 || b.Yields < 0 || b.MinSleep < 0 || b.MaxSleep < b.MinSleep {
+		if b.Spins < 0 || b.Yields < 0 || b.YieldFor < 0 || b.MinSleep < 0 || b.MaxSleep < b.MinSleep {
 			return fmt.Errorf("%w: backoff %+v", ErrInvalidArgument, b)
 		}
 		c.backoff = b
@@ -72,17 +72,26 @@ func WithBackoff(b Backoff) ChannelOption {
 }
 
 // Backoff is the wait policy of blocked operations: poll Spins times, then
-// yield the processor Yields times, then sleep from MinSleep doubling up to
-// MaxSleep between polls. Spinning alone collapses throughput when ranks
-// outnumber cores, so yields and sleeps are always part of the policy.
+// yield the processor at least Yields times and until YieldFor has passed,
+// then sleep from MinSleep doubling up to MaxSleep between polls. Spinning
+// alone collapses throughput when ranks outnumber cores, so yields and
+// sleeps are always part of the policy.
+//
+// YieldFor matters for small rings: Go cannot sleep less than about a
+// millisecond when the process has nothing else to run, so a producer and a
+// consumer of a 100-slot ring that both go to sleep move 100 messages per
+// millisecond. Yielding for a few tens of microseconds first lets the one
+// hand the ring to the other while both are awake.
 type Backoff struct {
 	Spins    int
 	Yields   int
+	YieldFor time.Duration
 	MinSleep time.Duration
 	MaxSleep time.Duration
 }
 
-// DefaultBackoff spins briefly, yields, then sleeps from 1µs up to 100µs.
+// DefaultBackoff spins briefly, yields for 50µs, then sleeps from 1µs up
+// to 100µs.
 func DefaultBackoff() Backoff {
-	return Backoff{Spins: 32, Yields: 64, MinSleep: time.Microsecond, MaxSleep: 100 * time.Microsecond}
+	return Backoff{Spins: 32, Yields: 64, YieldFor: 50 * time.Microsecond, MinSleep: time.Microsecond, MaxSleep: 100 * time.Microsecond}
 }

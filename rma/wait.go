@@ -14,6 +14,8 @@ type waiter struct {
 	polls  int
 	sleep  time.Duration
 	timer  *time.Timer
+	// yieldFrom is when the yields began (YieldFor counts from it).
+	yieldFrom time.Time
 }
 
 func newWaiter(p Backoff) waiter { return waiter{policy: p} }
@@ -31,7 +33,11 @@ func (w *waiter) wait(ctx context.Context, op string) error {
 	switch {
 	case w.polls <= w.policy.Spins:
 		return nil
-	case w.polls <= w.policy.Spins+w.policy.Yields:
+	case w.polls == w.policy.Spins+1:
+		w.yieldFrom = time.Now()
+		runtime.Gosched()
+		return nil
+	case w.sleep == 0 && (w.polls <= w.policy.Spins+w.policy.Yields || time.Since(w.yieldFrom) < w.policy.YieldFor):
 		runtime.Gosched()
 		return nil
 	}

@@ -358,6 +358,7 @@ func badArguments(ctx context.Context, w rma.World) error {
 		{"message size over the maximum", 0, 4, rma.MaxMessageSize + 1, nil, rma.ErrInvalidArgument},
 		{"negative initial claims", 0, 4, 8, []rma.ChannelOption{rma.WithClaims(-1)}, rma.ErrNegativeClaim},
 		{"bad backoff", 0, 4, 8, []rma.ChannelOption{rma.WithBackoff(rma.Backoff{Spins: -1})}, rma.ErrInvalidArgument},
+		{"negative yield time", 0, 4, 8, []rma.ChannelOption{rma.WithBackoff(rma.Backoff{YieldFor: -time.Microsecond})}, rma.ErrInvalidArgument},
 	}
 	for _, c := range cases {
 		_, err := rma.NewChannel(ctx, w, c.owner, c.cap, c.size, c.opts...)
