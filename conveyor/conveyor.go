@@ -305,11 +305,12 @@ func (cv *Conveyor[T]) Done(ctx context.Context) error {
 	}
 	cv.closed.Store(true)
 	cv.errMu.Lock()
-	mine := ""
-	if cv.err != nil {
-		mine = cv.err.Error()
-	}
+	own := cv.err
 	cv.errMu.Unlock()
+	mine := ""
+	if own != nil {
+		mine = own.Error()
+	}
 	all, err := cluster.Gather(ctx, cv.c, mine)
 	if err != nil {
 		return fmt.Errorf("conveyor %q: %w", cv.name, err)
@@ -324,10 +325,14 @@ func (cv *Conveyor[T]) Done(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("conveyor %q: %w", cv.name, err)
 	}
-	if verdict != "" {
-		return fmt.Errorf("%w: conveyor %q: %s", ErrHandler, cv.name, verdict)
+	if verdict == "" {
+		return nil
 	}
-	return nil
+	if own != nil {
+		// On a failing rank the handler's own error stays matchable.
+		return fmt.Errorf("%w: conveyor %q: %s: %w", ErrHandler, cv.name, verdict, own)
+	}
+	return fmt.Errorf("%w: conveyor %q: %s", ErrHandler, cv.name, verdict)
 }
 
 // Close releases the Conveyor on this rank: its timer, its actor and its

@@ -92,3 +92,7 @@ func (l *layout[T]) get(b []byte, v *T) {
 func (l *layout[T]) aligned(b []byte) bool {
 	return len(b) == 0 || uintptr(unsafe.Pointer(unsafe.SliceData(b)))%l.align == 0
 }
+
+// IsFixed reports whether T is of fixed shape (see the package doc), so
+// that a Conveyor[T] needs no Encoding.
+func IsFixed[T any]() bool { return fixedShape(reflect.TypeFor[T]()) }

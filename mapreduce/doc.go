@@ -45,7 +45,11 @@
 // returned wrapped, both naming the rank and the file and line (or item)
 // where it happened; under cluster.Run the whole job then ends. Keys and
 // values travel in the codec's encoding (codec.AppendValue): keys of any
-// ordered type (strings, numbers), values of any plain Go type.
+// ordered type (strings, numbers), values of any plain Go type. When both
+// are of fixed shape (numbers, or arrays and structs of numbers), pairs
+// travel on a conveyor instead (package conveyor): copied as memory into
+// per-rank buffers, with no codec, and a reducer's failure (a spill that
+// cannot be written) fails the job on every rank.
 //
 // # Memory
 //

@@ -129,6 +129,7 @@ type job[K cmp.Ordered, V any] struct {
 	sink     sink[K, V]
 	received atomic.Int64
 	bad      atomic.Pointer[error] // the first batch the reducer could not take
+	pairs    *pairShuffle[K, V]    // the conveyor shuffle, for keys and values of fixed shape
 }
 
 // outBatch is pairs bound for one rank, not yet sent.
@@ -187,7 +188,13 @@ func runPhases[I any, K cmp.Ordered, V any](ctx context.Context, j *job[K, V], s
 	}
 	// The reducer stops before the spill directory can be removed.
 	defer func() { _ = j.c.System().Root().StopFuture(pid).Wait() }()
-	if err := j.c.Barrier(ctx); err != nil {
+	if useConveyor[K, V]() && !j.cfg.codecShuffle {
+		// Collective, as the barrier below.
+		if err := j.startPairs(ctx); err != nil {
+			return err
+		}
+		defer func() { _ = j.pairs.cv.Close(ctx) }()
+	} else if err := j.c.Barrier(ctx); err != nil {
 		return err
 	}
 	j.last = time.Now()
@@ -226,7 +233,11 @@ func runPhases[I any, K cmp.Ordered, V any](ctx context.Context, j *job[K, V], s
 		}
 	}
 	// Every rank has sent all its pairs; wait until they are all taken.
-	if err := j.c.Quiesce(ctx); err != nil {
+	if j.pairs != nil {
+		if err := j.donePairs(ctx); err != nil {
+			return err
+		}
+	} else if err := j.c.Quiesce(ctx); err != nil {
 		return err
 	}
 	if bad := j.bad.Load(); bad != nil {
@@ -298,6 +309,9 @@ func (j *job[K, V]) add(ctx context.Context, k K, v V) error {
 	r := j.part(k, size)
 	if r < 0 || r >= size {
 		return fmt.Errorf("%w: the partitioner put key %v on rank %d of %d", rma.ErrInvalidArgument, k, r, size)
+	}
+	if j.pairs != nil && r != j.c.Rank() {
+		return j.sendPair(ctx, r, k, v)
 	}
 	o := &j.out[r]
 	o.b.Keys = append(o.b.Keys, k)

@@ -21,6 +21,7 @@ type config struct {
 	partition      any // func(key K, ranks int) int, or nil for hashPartition
 	progress       func(Stats)
 	every          time.Duration
+	codecShuffle   bool // encoded batches even for pairs of fixed shape (benchmarks)
 }
 
 // DefaultMemory is a job's memory budget per rank unless WithMemory sets

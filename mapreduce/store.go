@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"iter"
-	"slices"
 )
 
 // mapEntryBytes is what a map entry costs beyond its key and value (the
@@ -116,6 +115,7 @@ func (s *foldStore[K, V]) finish() (*table[K, V], error) {
 // each key's values streamed to the reduce function.
 type groupStore[K cmp.Ordered, V any] struct {
 	pairs  []Pair[K, V]
+	buf    []Pair[K, V] // sortPairsStable's
 	bytes  int64
 	budget int64
 	sz     sizes[K, V]
@@ -133,7 +133,7 @@ func (s *groupStore[K, V]) add(k K, v V) error {
 }
 
 func (s *groupStore[K, V]) sort() {
-	slices.SortStableFunc(s.pairs, func(a, b Pair[K, V]) int { return cmp.Compare(a.Key, b.Key) })
+	sortPairsStable(s.pairs, &s.buf)
 }
 
 func (s *groupStore[K, V]) spill() error {
