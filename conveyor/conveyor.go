@@ -141,7 +141,7 @@ func (cv *Conveyor[T]) Send(ctx context.Context, rank int, v T) error {
 		cv.flusher.kick()
 	}
 	off := header + d.n*cv.lay.stride
-	cv.lay.put((*d.buf)[off:off+cv.lay.stride], &v)
+	cv.lay.put((*d.buf)[off:off+cv.lay.stride], v)
 	d.n++
 	if d.n < cv.batch {
 		d.mu.Unlock()

@@ -66,16 +66,21 @@ func fixedShape(t reflect.Type) bool {
 	}
 }
 
-// put writes v at b[0:stride]; b is aligned for T when enc is nil.
-func (l *layout[T]) put(b []byte, v *T) {
+// put writes v at b[0:stride]; b is aligned for T when enc is nil. v is
+// passed by value, and only putEncoded takes its address: a pointer handed
+// to an interface method would move every sender's value to the heap.
+func (l *layout[T]) put(b []byte, v T) {
 	if l.enc != nil {
-		l.enc.Put(b[:l.stride], v)
+		l.putEncoded(b, v)
 		return
 	}
 	if l.stride > 0 {
-		*(*T)(unsafe.Pointer(unsafe.SliceData(b))) = *v
+		*(*T)(unsafe.Pointer(unsafe.SliceData(b))) = v
 	}
 }
+
+//go:noinline
+func (l *layout[T]) putEncoded(b []byte, v T) { l.enc.Put(b[:l.stride], &v) }
 
 // get reads b[0:stride] into v; b is aligned for T when enc is nil.
 func (l *layout[T]) get(b []byte, v *T) {
