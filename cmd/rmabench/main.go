@@ -3,6 +3,7 @@
 // -tags mpi under mpirun). Rank 0 prints one result line per measurement.
 //
 //	rmabench -mode ring -n 1000000          # ranks 1..N-1 put into rank 0's ring
+//	rmabench -mode deal -capacity 100       # rank 0 puts into its own ring, ranks 1..N-1 take
 //	rmabench -mode ops -n 100000            # rank 1's one-sided ops on rank 0
 //
 // scripts/bench-mpi runs it next to the C reference ring and prints ratios.
@@ -31,7 +32,7 @@ type config struct {
 func main() {
 	var cfg config
 	ranks := flag.Int("ranks", 2, "in-process ranks (under MPI the job's size)")
-	flag.StringVar(&cfg.mode, "mode", "ring", "ring: producers 1..N-1 into rank 0's channel; ops: single one-sided operations")
+	flag.StringVar(&cfg.mode, "mode", "ring", "ring: producers 1..N-1 into rank 0's channel; deal: rank 0 puts into its channel, consumers 1..N-1 take (the mpi-channels README's pattern); ops: single one-sided operations")
 	flag.IntVar(&cfg.n, "n", 1000000, "messages in all (ring) or operations of each kind (ops)")
 	flag.IntVar(&cfg.size, "size", 64, "message size in bytes")
 	flag.IntVar(&cfg.capacity, "capacity", 1024, "ring slots")
@@ -47,6 +48,8 @@ func main() {
 		switch cfg.mode {
 		case "ring":
 			return ring(ctx, w, cfg)
+		case "deal":
+			return deal(ctx, w, cfg)
 		case "ops":
 			return ops(ctx, w, cfg)
 		}
@@ -94,6 +97,50 @@ func ring(ctx context.Context, w rma.World, cfg config) error {
 	}
 	if err := w.Barrier(ctx); err != nil {
 		return err
+	}
+	return ch.Close(ctx)
+}
+
+// deal: the mpi-channels README's pattern. Rank 0 owns the channel, claims
+// n and puts them; ranks 1..N-1 take until "no more". Timed on rank 0 from
+// the barrier to the barrier after every consumer is done.
+func deal(ctx context.Context, w rma.World, cfg config) error {
+	ch, err := rma.NewChannel(ctx, w, 0, cfg.capacity, cfg.size)
+	if err != nil {
+		return err
+	}
+	if err := w.Barrier(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	if w.Rank() == 0 {
+		if err := ch.Claim(cfg.n); err != nil {
+			return err
+		}
+		msg := make([]byte, cfg.size)
+		for i := range cfg.n {
+			msg[0] = byte(i)
+			if err := ch.Put(ctx, msg); err != nil {
+				return err
+			}
+		}
+	} else {
+		buf := make([]byte, 0, cfg.size)
+		for {
+			if _, err := ch.TakeAppend(ctx, buf[:0]); err != nil {
+				if errors.Is(err, rma.ErrNoMore) {
+					break
+				}
+				return err
+			}
+		}
+	}
+	if err := w.Barrier(ctx); err != nil {
+		return err
+	}
+	if w.Rank() == 0 {
+		fmt.Printf("deal backend=%s ranks=%d consumers=%d size=%d capacity=%d n=%d rate=%.0f msg/s\n",
+			launch.Backend(), w.Size(), w.Size()-1, cfg.size, cfg.capacity, cfg.n, float64(cfg.n)/time.Since(start).Seconds())
 	}
 	return ch.Close(ctx)
 }
