@@ -30,7 +30,12 @@ type Config struct {
 	FlushDelay time.Duration
 	// IdleGap: the first message to a mailbox more than this long after
 	// the last batch went into its ring is put at once, so a lone message
-	// pays no batching delay.
+	// pays no batching delay. 1 µs by default: shorter than a round trip
+	// between ranks (2.6–3.7 µs on one node), so request and reply go out
+	// at once, and longer than the gap between messages of a stream (at
+	// 0 every first message went alone, and a one-way stream fell from
+	// 3.9–4.0 M to 2.5 M msg/s; at 5 µs, round trips waited for the
+	// flusher: 4.4–4.5 µs against 3.7–3.8 µs, pingpong under mpirun -n 2).
 	IdleGap time.Duration
 	// MaxMessageBytes is the largest envelope (encoded message plus its
 	// envelope header) one send may carry; larger ones fail with
@@ -79,7 +84,7 @@ func DefaultConfig() Config {
 		ArenaBytes:      64 << 20,
 		InboxCapacity:   256,
 		Aggregate:       true,
-		IdleGap:         5 * time.Microsecond,
+		IdleGap:         time.Microsecond,
 		MaxMessageBytes: DefaultMaxMessageBytes,
 		StagingBytes:    DefaultStagingBytes,
 		ChunkBytes:      DefaultChunkBytes,
