@@ -75,6 +75,14 @@ type Stats struct {
 // inHandler marks the ctx handlers get: their sends do not wait for room.
 type inHandler struct{}
 
+// NoWait returns ctx marked so that Sends with it never wait for room in
+// the owner's mailbox: they queue, like sends inside actors. Use it to
+// send from inside an actor's Receive (a conveyor's handler gets such a
+// ctx already), where waiting for another actor could deadlock.
+func NoWait(ctx context.Context) context.Context {
+	return context.WithValue(ctx, inHandler{}, true)
+}
+
 // New makes the Conveyor name, collectively: every rank calls it with the
 // same name, type and options, and it returns once every rank's handler is
 // ready. handle runs on this rank's actor for the Conveyor, one value at a
@@ -101,7 +109,7 @@ func New[T any](ctx context.Context, c *cluster.Cluster, name string, handle Han
 		c: c, sys: c.System(), name: name, self: c.Rank(), lay: lay, batch: batch, handle: handle,
 		pids: make([]*actor.PID, c.Size()), dests: make([]dest, c.Size()),
 	}
-	cv.hctx = context.WithValue(context.Background(), inHandler{}, true)
+	cv.hctx = NoWait(context.Background())
 	ended, cancel := context.WithCancel(context.Background())
 	cancel()
 	cv.ended = ended

@@ -16,7 +16,8 @@
 //     (WithFlushDelay) and Flush.
 //   - Backpressure: Send waits while the owner's mailbox is full, like
 //     actor.System.Send. Sends from a handler (with the ctx the handler got)
-//     never wait, as sends inside an actor never do.
+//     never wait, as sends inside an actor never do; NoWait(ctx) marks a
+//     ctx so for sends from an actor's Receive.
 //   - Order: the values one goroutine sends to one rank are handled in the
 //     order sent.
 //   - Errors: a handler's error stops that rank's handling (later values

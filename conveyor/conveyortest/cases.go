@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rmactor/rmactor/actor"
 	"github.com/rmactor/rmactor/cluster"
 	"github.com/rmactor/rmactor/conveyor"
 	"github.com/rmactor/rmactor/rma"
@@ -26,7 +27,7 @@ func Run(t *testing.T, launch rmatest.Launcher) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			err := launch(ctx, c.ranks, func(ctx context.Context, w rma.World) error {
-				return cluster.RunOn(ctx, w, cluster.Config{}, c.run)
+				return cluster.RunOn(ctx, w, cluster.Config{System: c.system}, c.run)
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -36,21 +37,23 @@ func Run(t *testing.T, launch rmatest.Launcher) {
 }
 
 type testCase struct {
-	name  string
-	ranks int
-	run   func(ctx context.Context, c *cluster.Cluster) error
+	name   string
+	ranks  int
+	run    func(ctx context.Context, c *cluster.Cluster) error
+	system []actor.Option // the case's actor system options, if any
 }
 
 var cases = []testCase{
-	{"HistogramOnOneRank", 1, histogram},
-	{"Histogram", 3, histogram},
-	{"RequestReplyFromHandlers", 3, requestReply},
-	{"OrderPerSenderAndRank", 2, order},
-	{"TimerFlushesPartBuffers", 2, timerFlush},
-	{"HeldValuesCountInFlight", 2, heldInFlight},
-	{"OwnEncoding", 2, ownEncoding},
-	{"HandlerErrorReachesEveryRank", 3, handlerError},
-	{"BadInput", 2, badInput},
+	{"HistogramOnOneRank", 1, histogram, nil},
+	{"Histogram", 3, histogram, nil},
+	{"RequestReplyFromHandlers", 3, requestReply, nil},
+	{"OrderPerSenderAndRank", 2, order, nil},
+	{"TimerFlushesPartBuffers", 2, timerFlush, nil},
+	{"HeldValuesCountInFlight", 2, heldInFlight, nil},
+	{"OwnEncoding", 2, ownEncoding, nil},
+	{"HandlerErrorReachesEveryRank", 3, handlerError, nil},
+	{"BadInput", 2, badInput, nil},
+	{"NoWaitSendsQueueWhileTheOwnerIsBusy", 2, noWait, []actor.Option{actor.WithMailboxCapacity(1)}},
 }
 
 // update is a histogram update: add Add to entry Index of its owner.
@@ -255,6 +258,45 @@ func heldInFlight(ctx context.Context, c *cluster.Cluster) error {
 		return fmt.Errorf("flushing a buffer counted %d messages sent, want 1", sent2-sent1)
 	}
 	return cv.Done(ctx)
+}
+
+// noWait: while a rank's handler is held, the rank sends many one-value
+// batches to itself, where System.Send waits while more than the mailbox
+// capacity (1) are queued: with a NoWait ctx every Send returns (a waiting
+// one would block for ever, as only this goroutine releases the handler);
+// then all of them are handled.
+func noWait(ctx context.Context, c *cluster.Cluster) error {
+	const n = 50
+	release := make(chan struct{})
+	var got int
+	cv, err := conveyor.New(ctx, c, "nowait", func(_ context.Context, _ int, v int32) error {
+		if got == 0 {
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		got++
+		return nil
+	}, conveyor.WithBatch(1))
+	if err != nil {
+		return err
+	}
+	defer cv.Close(ctx)
+	for i := range n {
+		if err := cv.Send(conveyor.NoWait(ctx), c.Rank(), int32(i)); err != nil {
+			return err
+		}
+	}
+	close(release)
+	if err := cv.Done(ctx); err != nil {
+		return err
+	}
+	if got != n {
+		return fmt.Errorf("rank %d handled %d values, want %d", c.Rank(), got, n)
+	}
+	return nil
 }
 
 // word is a string of at most 15 bytes, with its own fixed-size encoding.
