@@ -74,14 +74,8 @@ func ring(ctx context.Context, w rma.World, cfg config) error {
 	}
 	start := time.Now()
 	if w.Rank() == 0 {
-		buf := make([]byte, 0, cfg.size)
-		for {
-			if _, err := ch.TakeAppend(ctx, buf[:0]); err != nil {
-				if errors.Is(err, rma.ErrNoMore) {
-					break
-				}
-				return err
-			}
+		if err := takeAll(ctx, ch, cfg.size); err != nil {
+			return err
 		}
 		el := time.Since(start)
 		fmt.Printf("ring backend=%s ranks=%d producers=%d size=%d capacity=%d n=%d rate=%.0f msg/s\n",
@@ -99,6 +93,20 @@ func ring(ctx context.Context, w rma.World, cfg config) error {
 		return err
 	}
 	return ch.Close(ctx)
+}
+
+// takeAll takes messages of up to size bytes from ch, into one buffer,
+// until "no more".
+func takeAll(ctx context.Context, ch *rma.Channel, size int) error {
+	buf := make([]byte, 0, size)
+	for {
+		if _, err := ch.TakeAppend(ctx, buf[:0]); err != nil {
+			if errors.Is(err, rma.ErrNoMore) {
+				return nil
+			}
+			return err
+		}
+	}
 }
 
 // deal: the mpi-channels README's pattern. Rank 0 owns the channel, claims
@@ -124,16 +132,8 @@ func deal(ctx context.Context, w rma.World, cfg config) error {
 				return err
 			}
 		}
-	} else {
-		buf := make([]byte, 0, cfg.size)
-		for {
-			if _, err := ch.TakeAppend(ctx, buf[:0]); err != nil {
-				if errors.Is(err, rma.ErrNoMore) {
-					break
-				}
-				return err
-			}
-		}
+	} else if err := takeAll(ctx, ch, cfg.size); err != nil {
+		return err
 	}
 	if err := w.Barrier(ctx); err != nil {
 		return err
