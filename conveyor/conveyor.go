@@ -47,8 +47,9 @@ type Conveyor[T any] struct {
 	closed    atomic.Bool
 	closeOnce sync.Once
 
-	errMu sync.Mutex
-	err   error // this rank's first handler (or batch) error
+	errMu   sync.Mutex
+	err     error // this rank's first handler (or batch) error
+	sendErr error // the first error of a timer's send, for Flush and Done
 }
 
 // dest is the buffer of values for one rank.
@@ -120,7 +121,7 @@ func New[T any](ctx context.Context, c *cluster.Cluster, name string, handle Han
 	if _, err := cv.sys.SpawnNamed(actor.PropsFromFunc(cv.receive), id); err != nil {
 		return nil, fmt.Errorf("conveyor %q: %w", name, err)
 	}
-	cv.flusher = startFlusher(cfg.delay, cv.flushIdle)
+	cv.flusher = newFlusher(cfg.delay, cv.flushIdle)
 	cv.remove = cv.sys.AddHolder(cv)
 	if err := c.Barrier(ctx); err != nil {
 		cv.stop()
@@ -160,9 +161,13 @@ func (cv *Conveyor[T]) Send(ctx context.Context, rank int, v T) error {
 	return err
 }
 
-// Flush sends every part-filled buffer of this rank now.
+// Flush sends every part-filled buffer of this rank now. It also returns
+// the error of a send the timer made since the last Flush, if any.
 func (cv *Conveyor[T]) Flush(ctx context.Context) error {
-	var errs []error
+	cv.errMu.Lock()
+	errs := []error{cv.sendErr}
+	cv.sendErr = nil
+	cv.errMu.Unlock()
 	for k := range cv.dests {
 		d := &cv.dests[k]
 		d.mu.Lock()
@@ -185,7 +190,11 @@ func (cv *Conveyor[T]) flushIdle() (left bool) {
 		}
 		if d.buf != nil {
 			if err := cv.ship(cv.hctx, k, d); err != nil {
-				cv.fail(err)
+				cv.errMu.Lock()
+				if cv.sendErr == nil {
+					cv.sendErr = err
+				}
+				cv.errMu.Unlock()
 			}
 		}
 		d.mu.Unlock()

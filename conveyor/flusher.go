@@ -5,57 +5,62 @@ import (
 	"time"
 )
 
-// flusher sends part-filled buffers a delay after they began filling.
+// flusher sends part-filled buffers a delay after they began filling. It
+// is a timer, not a goroutine: a Conveyor nobody closes leaves nothing
+// running once its last timer has fired.
 type flusher struct {
-	delay  time.Duration
-	flush  func() (left bool)
-	kickCh chan struct{}
-	quit   chan struct{}
-	once   sync.Once
-	wg     sync.WaitGroup
+	delay time.Duration
+	flush func() (left bool)
+
+	mu      sync.Mutex
+	timer   *time.Timer
+	armed   bool // a firing is due, counted in running
+	stopped bool
+	running sync.WaitGroup // firings due or under way
 }
 
-func startFlusher(delay time.Duration, flush func() bool) *flusher {
-	f := &flusher{delay: delay, flush: flush, kickCh: make(chan struct{}, 1), quit: make(chan struct{})}
-	f.wg.Add(1)
-	go f.run()
-	return f
+func newFlusher(delay time.Duration, flush func() bool) *flusher {
+	return &flusher{delay: delay, flush: flush}
 }
 
-// kick tells the flusher a buffer began filling.
+// kick tells the flusher a buffer began filling: it arms the timer unless
+// a firing is already due.
 func (f *flusher) kick() {
-	select {
-	case f.kickCh <- struct{}{}:
-	default:
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.armed || f.stopped {
+		return
+	}
+	f.armed = true
+	f.running.Add(1)
+	if f.timer == nil {
+		f.timer = time.AfterFunc(f.delay, f.fire)
+	} else {
+		f.timer.Reset(f.delay)
 	}
 }
 
-func (f *flusher) run() {
-	defer f.wg.Done()
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	for {
-		select {
-		case <-f.quit:
-			return
-		case <-f.kickCh:
-		}
-		for {
-			timer.Reset(f.delay)
-			select {
-			case <-f.quit:
-				timer.Stop()
-				return
-			case <-timer.C:
-			}
-			if !f.flush() {
-				break
-			}
-		}
+// fire flushes. It disarms first, so that a buffer begun during the flush
+// arms the next firing; buffers it had to leave (their sender held them)
+// arm it too.
+func (f *flusher) fire() {
+	defer f.running.Done()
+	f.mu.Lock()
+	f.armed = false
+	f.mu.Unlock()
+	if f.flush() {
+		f.kick()
 	}
 }
 
+// stop disarms the flusher for good and waits for a firing under way.
 func (f *flusher) stop() {
-	f.once.Do(func() { close(f.quit) })
-	f.wg.Wait()
+	f.mu.Lock()
+	f.stopped = true
+	if f.armed && f.timer.Stop() {
+		f.armed = false
+		f.running.Done()
+	}
+	f.mu.Unlock()
+	f.running.Wait()
 }

@@ -54,6 +54,7 @@ var cases = []testCase{
 	{"HandlerErrorReachesEveryRank", 3, handlerError, nil},
 	{"BadInput", 2, badInput, nil},
 	{"NoWaitSendsQueueWhileTheOwnerIsBusy", 2, noWait, []actor.Option{actor.WithMailboxCapacity(1)}},
+	{"UnclosedConveyorLeavesNothingRunning", 2, unclosed, nil},
 }
 
 // update is a histogram update: add Add to entry Index of its owner.
@@ -297,6 +298,18 @@ func noWait(ctx context.Context, c *cluster.Cluster) error {
 		return fmt.Errorf("rank %d handled %d values, want %d", c.Rank(), got, n)
 	}
 	return nil
+}
+
+// unclosed: a conveyor that is never closed, with its timer armed and
+// values still buffered when the program returns: the job's Quiesce sends
+// them, and nothing keeps running afterwards (goleak, in process).
+func unclosed(ctx context.Context, c *cluster.Cluster) error {
+	cv, err := conveyor.New(ctx, c, "unclosed", func(context.Context, int, uint16) error { return nil },
+		conveyor.WithFlushDelay(time.Hour))
+	if err != nil {
+		return err
+	}
+	return cv.Send(ctx, (c.Rank()+1)%c.Size(), 7)
 }
 
 // word is a string of at most 15 bytes, with its own fixed-size encoding.
