@@ -176,19 +176,25 @@ func (c *Channel) Put(ctx context.Context, msg []byte) error {
 }
 
 func (c *Channel) putWait(ctx context.Context, msg []byte) error {
+	if c.closed.Load() {
+		return fmt.Errorf("rma: put: %w", ErrClosed)
+	}
+	// The first try needs no waiter: most puts find room.
+	ok, err := c.ring.tryPut(&c.tailHint, msg)
+	if err != nil {
+		return fmt.Errorf("rma: put: %w", err)
+	}
+	if ok {
+		return nil
+	}
+	return c.putWaitSlow(ctx, msg)
+}
+
+// putWaitSlow is putWait once the ring was found full.
+func (c *Channel) putWaitSlow(ctx context.Context, msg []byte) error {
 	w := newWaiter(c.backoff)
 	defer w.stop()
 	for {
-		if c.closed.Load() {
-			return fmt.Errorf("rma: put: %w", ErrClosed)
-		}
-		ok, err := c.ring.tryPut(&c.tailHint, msg)
-		if err != nil {
-			return fmt.Errorf("rma: put: %w", err)
-		}
-		if ok {
-			return nil
-		}
 		if err := w.wait(ctx, "put"); err != nil {
 			return err
 		}
@@ -199,6 +205,16 @@ func (c *Channel) putWait(ctx context.Context, msg []byte) error {
 			if err := c.ring.win.Sync(); err != nil {
 				return fmt.Errorf("rma: put: %w", err)
 			}
+		}
+		if c.closed.Load() {
+			return fmt.Errorf("rma: put: %w", ErrClosed)
+		}
+		ok, err := c.ring.tryPut(&c.tailHint, msg)
+		if err != nil {
+			return fmt.Errorf("rma: put: %w", err)
+		}
+		if ok {
+			return nil
 		}
 	}
 }
@@ -245,22 +261,13 @@ func (c *Channel) TakeAppend(ctx context.Context, dst []byte) ([]byte, error) {
 }
 
 func (c *Channel) takeWait(ctx context.Context, dst []byte) ([]byte, error) {
+	// The first try needs no waiter: a busy stream finds a message.
+	if out, done, err := c.tryTakeOnce(dst); done {
+		return out, err
+	}
 	w := newWaiter(c.backoff)
 	defer w.stop()
 	for {
-		if c.closed.Load() {
-			return dst, fmt.Errorf("rma: take: %w", ErrClosed)
-		}
-		out, st, err := c.ring.tryTake(dst)
-		if err != nil {
-			return out, fmt.Errorf("rma: take: %w", err)
-		}
-		switch st {
-		case took:
-			return out, nil
-		case noMore:
-			return dst, ErrNoMore
-		}
 		if err := w.wait(ctx, "take"); err != nil {
 			return dst, err
 		}
@@ -269,7 +276,29 @@ func (c *Channel) takeWait(ctx context.Context, dst []byte) ([]byte, error) {
 				return dst, fmt.Errorf("rma: take: %w", err)
 			}
 		}
+		if out, done, err := c.tryTakeOnce(dst); done {
+			return out, err
+		}
 	}
+}
+
+// tryTakeOnce is one look at the ring for takeWait: done unless the ring
+// had no committed message yet.
+func (c *Channel) tryTakeOnce(dst []byte) (out []byte, done bool, err error) {
+	if c.closed.Load() {
+		return dst, true, fmt.Errorf("rma: take: %w", ErrClosed)
+	}
+	out, st, err := c.ring.tryTake(dst)
+	if err != nil {
+		return out, true, fmt.Errorf("rma: take: %w", err)
+	}
+	switch st {
+	case took:
+		return out, true, nil
+	case noMore:
+		return dst, true, ErrNoMore
+	}
+	return dst, false, nil
 }
 
 // TakeF takes a message asynchronously. The future's value is the payload,
