@@ -176,22 +176,10 @@ func (c *Channel) Put(ctx context.Context, msg []byte) error {
 }
 
 func (c *Channel) putWait(ctx context.Context, msg []byte) error {
-	if c.closed.Load() {
-		return fmt.Errorf("rma: put: %w", ErrClosed)
-	}
 	// The first try needs no waiter: most puts find room.
-	ok, err := c.ring.tryPut(&c.tailHint, msg)
-	if err != nil {
-		return fmt.Errorf("rma: put: %w", err)
+	if done, err := c.tryPutOnce(msg); done {
+		return err
 	}
-	if ok {
-		return nil
-	}
-	return c.putWaitSlow(ctx, msg)
-}
-
-// putWaitSlow is putWait once the ring was found full.
-func (c *Channel) putWaitSlow(ctx context.Context, msg []byte) error {
 	w := newWaiter(c.backoff)
 	defer w.stop()
 	for {
@@ -206,17 +194,22 @@ func (c *Channel) putWaitSlow(ctx context.Context, msg []byte) error {
 				return fmt.Errorf("rma: put: %w", err)
 			}
 		}
-		if c.closed.Load() {
-			return fmt.Errorf("rma: put: %w", ErrClosed)
-		}
-		ok, err := c.ring.tryPut(&c.tailHint, msg)
-		if err != nil {
-			return fmt.Errorf("rma: put: %w", err)
-		}
-		if ok {
-			return nil
+		if done, err := c.tryPutOnce(msg); done {
+			return err
 		}
 	}
+}
+
+// tryPutOnce is one try of putWait: done unless the ring was full.
+func (c *Channel) tryPutOnce(msg []byte) (done bool, err error) {
+	if c.closed.Load() {
+		return true, fmt.Errorf("rma: put: %w", ErrClosed)
+	}
+	ok, err := c.ring.tryPut(&c.tailHint, msg)
+	if err != nil {
+		return true, fmt.Errorf("rma: put: %w", err)
+	}
+	return ok, nil
 }
 
 // PutF enqueues msg asynchronously and returns at once. The caller may reuse
