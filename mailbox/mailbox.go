@@ -218,15 +218,19 @@ func (m *Mailbox) schedule() {
 	}
 }
 
-func (m *Mailbox) hasWork() bool {
+// hasWork reports whether the mailbox has something to run; held is
+// whether the queue's batch in hand had messages left, read by the running
+// goroutine before it gave the mailbox up (once the status is idle, another
+// goroutine may be running it).
+func (m *Mailbox) hasWork(held bool) bool {
 	if m.sysCount.Load() > 0 {
 		return true
 	}
 	if m.finished.Load() {
-		return m.userCount.Load() > 0
+		return m.userCount.Load() > 0 || held
 	}
 	return !m.suspended.Load() && !m.claimsDone.Load() &&
-		(m.userCount.Load() > 0 || m.ringReady() || m.holding.Load())
+		(m.userCount.Load() > 0 || held || m.ringReady() || m.holding.Load())
 }
 
 // process runs the mailbox until it has nothing to do. The status word makes
@@ -243,8 +247,9 @@ func (m *Mailbox) process() {
 		} else {
 			m.run()
 		}
+		held := m.user.holds()
 		m.status.Store(idle)
-		if !m.hasWork() {
+		if !m.hasWork(held) {
 			if m.rank != nil {
 				// The actor goes idle: what it sent goes out now.
 				m.rank.flushIdle()
@@ -322,6 +327,20 @@ func (m *Mailbox) run() {
 	}
 }
 
+// popUser pops a message from this rank's in-memory queue. The user count
+// drops by a whole batch when the queue hands one over, not once per
+// message: the count is written by every sender, and one write per batch
+// keeps its cache line with the senders. So the count is what waits for
+// the actor to begin a batch; what is left of the batch the actor took is
+// the queue's (holds).
+func (m *Mailbox) popUser() (any, bool) {
+	v, ok := m.user.pop()
+	if n := m.user.takeSwapped(); n > 0 {
+		m.userCount.Add(-int32(n))
+	}
+	return v, ok
+}
+
 // popSystem pops a system message. The queue is looked at only when its
 // count says it has something (pushed before counted): popping an empty
 // queue takes its lock, once per user message otherwise.
@@ -363,8 +382,7 @@ func (m *Mailbox) nextUser() (any, bool) {
 		// not hold back a Watch that arrived from another rank earlier.
 		localFirst := m.localFirst
 		if localFirst {
-			if v, ok := m.user.pop(); ok {
-				m.userCount.Add(-1)
+			if v, ok := m.popUser(); ok {
 				m.localFirst = false
 				return v, true
 			}
@@ -381,8 +399,7 @@ func (m *Mailbox) nextUser() (any, bool) {
 			}
 		}
 		if !localFirst {
-			if v, ok := m.user.pop(); ok {
-				m.userCount.Add(-1)
+			if v, ok := m.popUser(); ok {
 				return v, true
 			}
 		}

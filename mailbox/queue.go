@@ -12,7 +12,10 @@ type queue struct {
 	_   [24]byte // producers' and consumer's fields on separate cache lines
 	out []any    // consumer's batch
 	pos int
-	_   [32]byte
+	// swapped is how many messages the last pop moved from in to out
+	// (then cleared by takeSwapped): the consumer's count of what it took.
+	swapped int
+	_       [24]byte
 }
 
 func (q *queue) push(v any) {
@@ -29,6 +32,7 @@ func (q *queue) pop() (any, bool) {
 		q.out, q.in = q.in, q.out[:0]
 		q.mu.Unlock()
 		q.pos = 0
+		q.swapped = len(q.out)
 		if len(q.out) == 0 {
 			return nil, false
 		}
@@ -37,3 +41,15 @@ func (q *queue) pop() (any, bool) {
 	q.pos++
 	return v, true
 }
+
+// takeSwapped returns how many messages pops moved out of the producers'
+// slice since the last call, and resets it. Consumer only.
+func (q *queue) takeSwapped() int {
+	n := q.swapped
+	q.swapped = 0
+	return n
+}
+
+// holds reports whether the consumer's batch has messages left. Consumer
+// only.
+func (q *queue) holds() bool { return q.pos < len(q.out) }
