@@ -71,6 +71,12 @@ bit   ready;                    /* Mailbox.ready */
 bit   status;                   /* Mailbox.status: IDLE or RUNNING */
 bit   holding;                  /* Mailbox.holding */
 short userCount;                /* Mailbox.userCount (dips below 0 for a moment) */
+/* The code's queue hands the running mailbox everything queued at once and
+   userCount drops by that batch (popUser); hasWork also counts what is left
+   of the batch in hand (held, read before status goes idle). Here a pop
+   takes one message, so a batch is one message and held is always 0 when
+   hasWork runs: the same steps as the code with NL same-rank messages taken
+   one swap each. */
 chan  userq = [NL+1] of { byte };   /* Mailbox.user: the in-memory queue */
 
 /* owned by the goroutine running the mailbox */
@@ -182,7 +188,7 @@ inline nextUser() {
      }
      if
      :: lf && took ->
-        atomic {                         /* nextUser: m.userCount.Add(-1) */
+        atomic {                         /* nextUser: popUser: m.userCount.Add(-swapped) */
           userCount--; localFirst = 0;
           consume(v); v = 0; took = 0; lf = 0; ok = 1
         };
@@ -217,7 +223,7 @@ inline nextUser() {
            fi;
            if
            :: took ->
-              atomic {                   /* nextUser: m.userCount.Add(-1) */
+              atomic {                   /* nextUser: popUser: m.userCount.Add(-swapped) */
                 userCount--;
                 consume(v); v = 0; took = 0; lf = 0; ok = 1
               }
