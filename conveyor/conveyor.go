@@ -132,7 +132,8 @@ func New[T any](ctx context.Context, c *cluster.Cluster, name string, handle Han
 
 // Send sends v to the Conveyor's handler on rank: it copies v into this
 // rank's buffer for that rank, and sends the buffer once it is full,
-// waiting while that rank's mailbox is full (unless ctx is a handler's).
+// waiting while that rank's mailbox is full (unless ctx is a handler's or
+// comes from NoWait).
 func (cv *Conveyor[T]) Send(ctx context.Context, rank int, v T) error {
 	if uint(rank) >= uint(len(cv.dests)) {
 		return fmt.Errorf("%w: conveyor %q: rank %d of %d", ErrInvalidRank, cv.name, rank, len(cv.dests))
